@@ -1,0 +1,368 @@
+"""Time one run of the built-in ``baseline`` scenario against a bare-Mesa floor.
+
+The *model* is ``sim.runner.run_replicate(loaded, replicate)`` on ``scenarios/baseline.toml``
+(6 states, 26 weekly steps): construction of :class:`sim.model.AllianceModel`, the network
+snapshots at steps 0 and 26, and 26 calls of ``model.step()``.
+
+The *floor* is the least a Mesa model of the same size does: a :class:`mesa.Model` with 6
+agents, seeded the same way (``sim.runner.replicate_rng``), stepped 26 times; each step every
+agent ``decide``s (reads three attributes, draws one random number) through
+``model.agents.do("decide")``, and the model appends one dict of per-agent values to
+``records`` (the minimal per-step data recording).
+
+Both are timed in one process with :func:`time.perf_counter`, interleaved in batches (the
+order alternates batch by batch, ``gc.collect()`` before each batch); the table shows the
+median and the minimum over batches of the mean time per run, and the ratio model / floor.
+The project's target is a ratio of at most 3.
+
+Further sections time construction and stepping separately, break one run down by phase of
+``AllianceModel.step``, and compare ``run_scenario`` (which adds the pandas tables and the
+per-run summary) with bare ``run_replicate``. ``--profile`` runs cProfile over 200 baseline
+runs and prints the top 15 functions by cumulative and by self time.
+
+Usage::
+
+    .venv/bin/python benchmarks/bench_baseline.py [--repeats N] [--batches B] [--profile]
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import gc
+import io
+import platform
+import pstats
+import statistics
+import sys
+import time
+from collections import defaultdict
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import mesa
+import numpy as np
+
+import sim.metrics
+from sim.model import AllianceModel
+from sim.runner import network_steps, replicate_rng, run_replicate, run_scenario
+from sim.scenario import LoadedScenario, load_scenario
+
+ROOT = Path(__file__).resolve().parents[1]
+BASELINE = ROOT / "scenarios" / "baseline.toml"
+TARGET_RATIO = 3.0
+PROFILE_RUNS = 200
+TOP = 15
+
+
+# --- the floor: a bare Mesa model of the same size ---------------------------------------------
+class FloorAgent(mesa.Agent):
+    """A state that reads a few of its attributes and draws one random number a step."""
+
+    model: FloorModel
+
+    def __init__(self, model: FloorModel, name: str, capability: float, commitment: float) -> None:
+        super().__init__(model)
+        self.name = name
+        self.capability = capability
+        self.commitment = commitment
+        self.posture = 0.0
+
+    def decide(self) -> None:
+        """Trivial decision: three attribute reads and one draw from the model's generator."""
+        self.posture = self.capability * self.commitment * (1.0 - self.model.distraction) \
+            + self.model.rng.random()
+
+
+class FloorModel(mesa.Model):
+    """Bare Mesa model: ``n`` agents, ``agents.do("decide")`` and one record dict per step."""
+
+    def __init__(self, names: Sequence[str], rng: np.random.Generator) -> None:
+        super().__init__(rng=rng)
+        self.week = 0
+        self.distraction = 0.0
+        self.states = {name: FloorAgent(self, name, 1.0 + i, 0.5) for i, name in enumerate(names)}
+        self.records: list[dict[str, float]] = [self.record()]
+
+    def step(self) -> None:
+        """Advance one week: every agent decides, then the week is recorded."""
+        self.agents.do("decide")
+        self.week += 1
+        self.records.append(self.record())
+
+    def record(self) -> dict[str, float]:
+        """Return this week's row: the step and one value per agent."""
+        row: dict[str, float] = {"step": self.week}
+        for name, agent in self.states.items():
+            row[f"posture_{name}"] = agent.posture
+        return row
+
+
+@dataclass(frozen=True)
+class Workload:
+    """The baseline scenario and the matching floor parameters."""
+
+    loaded: LoadedScenario
+    names: list[str]
+    steps: int
+    seed: int
+    replicates: int
+
+    def run_model(self, i: int) -> AllianceModel:
+        """One baseline run (replicate ``i`` modulo the scenario's replicate count)."""
+        model, _ = run_replicate(self.loaded, i % self.replicates)
+        return model
+
+    def build_model(self, i: int) -> AllianceModel:
+        """Construct the baseline model exactly as ``run_replicate`` does, without stepping it."""
+        sc = self.loaded.scenario
+        return AllianceModel(self.loaded.world, year=sc.year, events=sc.events,
+                             rng=replicate_rng(sc.seed, i % self.replicates))
+
+    def step_model(self, model: AllianceModel) -> None:
+        """Step a constructed model as ``run_replicate`` does, snapshots included."""
+        snapshot_at = set(network_steps(self.loaded))
+        snapshots = model.network_snapshot() if 0 in snapshot_at else []
+        for _ in range(self.steps):
+            model.step()
+            if model.week in snapshot_at:
+                snapshots += model.network_snapshot()
+
+    def build_floor(self, i: int) -> FloorModel:
+        """Construct the floor model, seeded like the baseline replicate ``i``."""
+        return FloorModel(self.names, replicate_rng(self.seed, i % self.replicates))
+
+    def step_floor(self, model: FloorModel) -> None:
+        """Step the floor model as many weeks as the scenario."""
+        for _ in range(self.steps):
+            model.step()
+
+    def run_floor(self, i: int) -> FloorModel:
+        """One floor run: construction and all steps."""
+        model = self.build_floor(i)
+        self.step_floor(model)
+        return model
+
+
+def workload() -> Workload:
+    """Load the baseline scenario and size the floor to it."""
+    loaded = load_scenario(BASELINE)
+    sc = loaded.scenario
+    return Workload(loaded, sorted(loaded.world.states), sc.steps, sc.seed, sc.replicates)
+
+
+# --- timing ------------------------------------------------------------------------------------
+@dataclass
+class Timing:
+    """Mean milliseconds per call of each batch."""
+
+    label: str
+    batches: list[float]
+
+    @property
+    def median(self) -> float:
+        """Median over batches."""
+        return statistics.median(self.batches)
+
+    @property
+    def best(self) -> float:
+        """Minimum over batches."""
+        return min(self.batches)
+
+
+def batch_ms(fn: Callable[[int], object], repeats: int) -> float:
+    """Mean ms per call of ``fn(i)`` over ``repeats`` calls."""
+    gc.collect()
+    start = time.perf_counter()
+    for i in range(repeats):
+        fn(i)
+    return (time.perf_counter() - start) / repeats * 1e3
+
+
+def prepared_batch_ms(build: Callable[[int], Any], use: Callable[[Any], object],
+                      repeats: int) -> float:
+    """Mean ms per call of ``use(obj)`` on ``repeats`` objects built beforehand (untimed)."""
+    objects = [build(i) for i in range(repeats)]
+    gc.collect()
+    start = time.perf_counter()
+    for obj in objects:
+        use(obj)
+    return (time.perf_counter() - start) / repeats * 1e3
+
+
+def interleaved(jobs: dict[str, Callable[[], float]], batches: int) -> list[Timing]:
+    """Run each job once per batch, rotating their order, after one untimed warm-up round."""
+    for job in jobs.values():
+        job()
+    results = {label: Timing(label, []) for label in jobs}
+    labels = list(jobs)
+    for b in range(batches):
+        shift = b % len(labels)
+        for label in labels[shift:] + labels[:shift]:
+            results[label].batches.append(jobs[label]())
+    return list(results.values())
+
+
+def print_table(title: str, rows: list[Timing], floor: Timing | None = None) -> None:
+    """Print median and min ms per call, and the ratio to ``floor`` when given."""
+    print(f"\n{title}")
+    header = f"  {'':<34}{'median ms':>11}{'min ms':>10}"
+    if floor is not None:
+        header += f"{'ratio (med)':>13}{'ratio (min)':>13}"
+    print(header)
+    for row in rows:
+        line = f"  {row.label:<34}{row.median:>11.3f}{row.best:>10.3f}"
+        if floor is not None:
+            line += f"{row.median / floor.median:>12.2f}x{row.best / floor.best:>12.2f}x"
+        print(line)
+
+
+# --- sections ----------------------------------------------------------------------------------
+def headline(w: Workload, repeats: int, batches: int) -> tuple[Timing, Timing]:
+    """Time a whole baseline run against a whole floor run."""
+    model, floor = interleaved({
+        "baseline run (run_replicate)": lambda: batch_ms(w.run_model, repeats),
+        "floor run (bare Mesa)": lambda: batch_ms(w.run_floor, repeats),
+    }, batches)
+    print_table(f"Whole run: {len(w.names)} agents, {w.steps} steps "
+                f"({batches} batches x {repeats} runs)", [model, floor], floor)
+    ratio = model.median / floor.median
+    verdict = "MET" if ratio <= TARGET_RATIO else "NOT MET"
+    print(f"  target ratio <= {TARGET_RATIO:g}x: {verdict} (median ratio {ratio:.2f}x, "
+          f"{model.median / w.steps * 1e3:.0f} us vs {floor.median / w.steps * 1e3:.0f} us "
+          f"per step including construction)")
+    return model, floor
+
+
+def construction_vs_stepping(w: Workload, repeats: int, batches: int) -> None:
+    """Time construction alone and stepping alone (on models built beforehand, untimed)."""
+    rows = interleaved({
+        "baseline: construct": lambda: batch_ms(w.build_model, repeats),
+        "baseline: 26 steps + 2 snapshots": lambda: prepared_batch_ms(
+            w.build_model, w.step_model, repeats),
+        "floor: construct": lambda: batch_ms(w.build_floor, repeats),
+        "floor: 26 steps": lambda: prepared_batch_ms(w.build_floor, w.step_floor, repeats),
+    }, batches)
+    print_table("Construction vs stepping (ms per run)", rows)
+    model_build, model_step, floor_build, floor_step = rows
+    print(f"  construction ratio {model_build.median / floor_build.median:.2f}x, "
+          f"stepping ratio {model_step.median / floor_step.median:.2f}x "
+          f"({model_step.median / w.steps * 1e3:.1f} us vs "
+          f"{floor_step.median / w.steps * 1e3:.1f} us per step)")
+
+
+@contextmanager
+def phase_timers(model: AllianceModel, totals: dict[str, float]) -> Iterator[None]:
+    """Accumulate wall time of the phases of ``AllianceModel.step`` into ``totals``.
+
+    Wraps bound methods on this model instance and its agents; ``record_step`` is reached
+    through the ``sim.metrics`` module, so it is patched there for the duration only.
+    """
+
+    def timed(label: str, fn: Callable[..., Any]) -> Callable[..., Any]:
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            start = time.perf_counter()
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                totals[label] += time.perf_counter() - start
+        return wrapper
+
+    for name in ("carry_out", "fight", "deliver_arms", "relax_trust", "network_snapshot"):
+        setattr(model, name, timed(name, getattr(model, name)))
+    for agent in model.states.values():
+        agent.decide = timed("agents decide", agent.decide)  # type: ignore[method-assign]
+    original = sim.metrics.record_step
+    sim.metrics.record_step = timed("metrics.record_step", original)
+    try:
+        yield
+    finally:
+        sim.metrics.record_step = original
+
+
+def phases(w: Workload, repeats: int, batches: int) -> None:
+    """Break a baseline run down by phase (instrumented, so slightly slower than the table)."""
+    construct = "construct (incl. record of step 0)"
+    totals: dict[str, float] = defaultdict(float)
+    runs = repeats * batches
+    for i in range(runs):
+        start = time.perf_counter()
+        model = w.build_model(i)
+        totals[construct] += time.perf_counter() - start
+        with phase_timers(model, totals):
+            start = time.perf_counter()
+            w.step_model(model)
+            totals["_run"] += time.perf_counter() - start
+    inner = sum(v for k, v in totals.items() if k not in ("_run", construct))
+    totals["mesa step machinery + step() glue"] = totals["_run"] - inner
+    total = totals["_run"] + totals[construct]
+    print(f"\nPhases of a baseline run (instrumented, mean of {runs} runs; "
+          f"us per run, share of run)")
+    for label, seconds in sorted(totals.items(), key=lambda kv: -kv[1]):
+        if label != "_run":
+            print(f"  {label:<40}{seconds / runs * 1e6:>9.1f} us{seconds / total:>8.1%}")
+    print(f"  {'total':<40}{total / runs * 1e6:>9.1f} us")
+
+
+def scenario_overhead(w: Workload, batches: int) -> None:
+    """Compare ``run_scenario`` (tables and summaries) with bare ``run_replicate``."""
+    n = w.replicates
+    rows = interleaved({
+        f"run_replicate x {n}": lambda: batch_ms(w.run_model, n),
+        f"run_scenario({n} replicates)": lambda: batch_ms(
+            lambda _: run_scenario(w.loaded, n), 1) / n,
+    }, max(3, batches // 3))
+    print_table("Per replicate: run_scenario vs run_replicate (ms per replicate)", rows)
+    print(f"  pandas tables + summarise_run add {rows[1].median - rows[0].median:.3f} ms "
+          f"per replicate ({rows[1].median / rows[0].median:.2f}x)")
+
+
+def profile(w: Workload, runs: int = PROFILE_RUNS) -> None:
+    """cProfile ``runs`` baseline runs; print the top functions by cumulative and self time."""
+    w.run_model(0)
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for i in range(runs):
+        w.run_model(i)
+    profiler.disable()
+    for key, title in (("cumulative", "cumulative"), ("tottime", "self")):
+        out = io.StringIO()
+        stats = pstats.Stats(profiler, stream=out)
+        stats.strip_dirs().sort_stats(key).print_stats(TOP)
+        body = out.getvalue()
+        start = body.find("   ncalls")
+        print(f"\ncProfile, {runs} baseline runs, top {TOP} by {title} time "
+              f"(profiler overhead inflates call-heavy code):")
+        print(body[start:].rstrip())
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Parse arguments and run the benchmark sections."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=50, help="runs per timed batch (50)")
+    parser.add_argument("--batches", type=int, default=15, help="timed batches (15)")
+    parser.add_argument("--profile", action="store_true",
+                        help=f"also cProfile {PROFILE_RUNS} baseline runs")
+    parser.add_argument("--quick", action="store_true",
+                        help="whole-run table only (skip breakdown sections)")
+    args = parser.parse_args(argv)
+    if args.repeats < 1 or args.batches < 1:
+        parser.error("--repeats and --batches must be >= 1")
+    w = workload()
+    print(f"alliance-sim baseline benchmark: python {platform.python_version()}, "
+          f"mesa {mesa.__version__}, numpy {np.__version__}, {platform.machine()}")
+    headline(w, args.repeats, args.batches)
+    if not args.quick:
+        construction_vs_stepping(w, args.repeats, args.batches)
+        phases(w, args.repeats, max(1, args.batches // 3))
+        scenario_overhead(w, args.batches)
+    if args.profile:
+        profile(w)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""alliance-sim: an agent-based model of the South Caucasus alliance network."""

@@ -1,0 +1,182 @@
+"""Command line: ``alliance-sim`` (or ``python -m sim``).
+
+Commands: run, validate, plot, evidence, schema, list. Bad input prints one line on stderr
+naming the file, the field and what is allowed, and exits with status 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from importlib import resources
+from pathlib import Path
+
+from sim.scenario import InputError, Scenario, load_scenario
+
+EXIT_BAD_INPUT = 2
+
+
+def builtin_scenarios() -> dict[str, Path]:
+    """Map built-in scenario names to their files (the repository's ``scenarios/`` folder)."""
+    folder = Path(str(resources.files("sim"))).parent / "scenarios"
+    return {path.stem: path for path in sorted(folder.glob("*.toml"))}
+
+
+def resolve_scenario(name_or_path: str) -> Path:
+    """Accept a scenario file path or the name of a built-in scenario."""
+    path = Path(name_or_path)
+    if path.suffix == ".toml" or path.exists():
+        return path
+    builtin = builtin_scenarios()
+    if name_or_path in builtin:
+        return builtin[name_or_path]
+    raise InputError(
+        path, "(file)", f"no such file or built-in scenario; built-in: {', '.join(builtin)}"
+    )
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    """Run a scenario's replicates and write results and plots."""
+    from sim.runner import prepare_output, run_scenario, write_results
+
+    loaded = load_scenario(resolve_scenario(args.scenario))
+    if args.replicates is not None and args.replicates < 1:
+        raise InputError(loaded.path, "--replicates", f"must be at least 1 (got {args.replicates})")
+    out = Path(args.out)
+    prepare_output(out, args.force)
+    results = run_scenario(loaded, args.replicates)
+    write_results(loaded, results, out, plot=not args.no_plots)
+    summary = results.summary
+    print(
+        f"{loaded.scenario.name}: {len(summary)} replicate(s) x {loaded.scenario.steps} weeks; "
+        f"war in {int((summary['wars'] > 0).sum())}, "
+        f"ceasefire in {int(summary['ceasefire'].sum())}; "
+        f"results in {out}"
+    )
+    return 0
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    """Validate scenario files; print one line per file."""
+    for name in args.scenarios:
+        loaded = load_scenario(resolve_scenario(name))
+        print(
+            f"{loaded.path}: ok ({loaded.scenario.name}, {loaded.scenario.steps} weeks, "
+            f"{len(loaded.scenario.events)} events)"
+        )
+    return 0
+
+
+def cmd_plot(args: argparse.Namespace) -> int:
+    """Redraw the plots of a results folder from its stored tables."""
+    from sim.plots import plot_results
+
+    folder = Path(args.results)
+    for required in ("steps.csv", "summary.csv", "manifest.json"):
+        if not (folder / required).is_file():
+            raise InputError(
+                folder, required, "missing; give a folder written by 'alliance-sim run'"
+            )
+    for path in plot_results(folder):
+        print(path)
+    return 0
+
+
+def cmd_evidence(args: argparse.Namespace) -> int:
+    """Print the evidence table of the built-in world or a world file."""
+    from sim.evidence import evidence_markdown, evidence_rows
+    from sim.scenario import load_world_file
+    from sim.world import BUILTIN_WORLD
+
+    world = load_world_file(args.world or BUILTIN_WORLD, args.world or BUILTIN_WORLD, "--world")
+    if args.format == "markdown":
+        print(evidence_markdown(world), end="")
+    else:
+        import csv
+
+        rows = evidence_rows(world)
+        writer = csv.DictWriter(sys.stdout, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    return 0
+
+
+def cmd_schema(args: argparse.Namespace) -> int:
+    """Print the JSON Schema of scenario files."""
+    print(json.dumps(Scenario.model_json_schema(), indent=2))
+    return 0
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    """List the built-in scenarios and the question each asks."""
+    for name, path in builtin_scenarios().items():
+        loaded = load_scenario(path)
+        print(f"{name:32s} {loaded.scenario.question}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Build the argument parser with one sub-command per task."""
+    parser = argparse.ArgumentParser(
+        prog="alliance-sim",
+        description="Agent-based model of the alliance network around the South Caucasus.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    run = commands.add_parser(
+        "run", help="run a scenario and write results and plots", description=cmd_run.__doc__
+    )
+    run.add_argument("scenario", help="scenario file, or the name of a built-in scenario")
+    run.add_argument("--out", required=True, help="results folder to create")
+    run.add_argument("--replicates", type=int, help="run only this many replicates")
+    run.add_argument("--force", action="store_true", help="replace an existing results folder")
+    run.add_argument("--no-plots", action="store_true", help="write tables only")
+    run.set_defaults(handler=cmd_run)
+
+    validate = commands.add_parser(
+        "validate", help="check scenario files", description=cmd_validate.__doc__
+    )
+    validate.add_argument("scenarios", nargs="+", help="scenario files or built-in names")
+    validate.set_defaults(handler=cmd_validate)
+
+    plot = commands.add_parser(
+        "plot", help="redraw plots from a results folder", description=cmd_plot.__doc__
+    )
+    plot.add_argument("results", help="folder written by 'alliance-sim run'")
+    plot.set_defaults(handler=cmd_plot)
+
+    evidence = commands.add_parser(
+        "evidence",
+        help="print every figure and tie with its source",
+        description=cmd_evidence.__doc__,
+    )
+    evidence.add_argument("--world", help="world file (default: the built-in world)")
+    evidence.add_argument("--format", choices=["markdown", "csv"], default="markdown")
+    evidence.set_defaults(handler=cmd_evidence)
+
+    schema = commands.add_parser(
+        "schema", help="print the scenario JSON Schema", description=cmd_schema.__doc__
+    )
+    schema.set_defaults(handler=cmd_schema)
+
+    listing = commands.add_parser(
+        "list", help="list built-in scenarios", description=cmd_list.__doc__
+    )
+    listing.set_defaults(handler=cmd_list)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point; returns the exit status."""
+    args = build_parser().parse_args(argv)
+    try:
+        return args.handler(args)
+    except InputError as error:
+        print(" ".join(f"alliance-sim: {error}".splitlines()), file=sys.stderr)  # always one line
+        return EXIT_BAD_INPUT
+
+
+if __name__ == "__main__":
+    sys.exit(main())

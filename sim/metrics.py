@@ -1,0 +1,126 @@
+"""Per-week metrics and per-run summaries, as flat dicts ready for a pandas DataFrame.
+
+Escalation levels: 0 peace, 1 crisis (a state mobilised against another), 2 war between two
+states, 3 war with a third party fighting in it.
+"""
+
+from __future__ import annotations
+
+import math
+from functools import lru_cache
+from typing import TYPE_CHECKING
+
+import networkx as nx
+
+from sim import balance
+from sim.rules import noisy_or, reliability
+
+if TYPE_CHECKING:
+    from sim.model import AllianceModel
+
+
+@lru_cache(maxsize=4096)
+def _balance_of(
+    nodes: tuple[str, ...], edges: frozenset[tuple[str, str, int]]
+) -> tuple[float, int, float]:
+    """Balance metrics of a signed network, cached: the sign pattern rarely changes.
+
+    Nodes and edges are added in sorted order so results do not depend on hash order.
+    """
+    graph = nx.Graph()
+    graph.add_nodes_from(nodes)
+    graph.add_edges_from((a, b, {"sign": s}) for a, b, s in sorted(edges))
+    return (
+        balance.balanced_triangle_share(graph),
+        balance.frustration_index(graph),
+        balance.walk_balance_index(graph),
+    )
+
+
+def signed_edges(model: AllianceModel) -> frozenset[tuple[str, str, int]]:
+    """Signed edges of the network this week (war pairs count as hostile)."""
+    at_war = {
+        frozenset((a, d))
+        for war in model.active_wars()
+        for a in war.attackers
+        for d in war.defenders
+    }
+    graph = model.net.signed_graph(at_war)
+    return frozenset((min(a, b), max(a, b), data["sign"]) for a, b, data in graph.edges(data=True))
+
+
+def escalation(model: AllianceModel) -> int:
+    """Highest escalation level reached anywhere this week."""
+    level = 1 if model.active_crises() else 0
+    for war in model.active_wars():
+        level = max(level, 3 if len(war.attackers) + len(war.defenders) > 2 else 2)
+    return level
+
+
+def record_step(model: AllianceModel) -> dict[str, float]:
+    """Return this week's metrics as one flat row."""
+    share, frustration, walk = _balance_of(tuple(model.states), signed_edges(model))
+    wars = model.active_wars()
+    row: dict[str, float] = {
+        "step": model.week,
+        "escalation": escalation(model),
+        "wars": len(wars),
+        "crises": len(model.active_crises()),
+        "ceasefires": sum(w.outcome == "ceasefire" for w in model.wars),
+        "peacekeepers": int(any(w.peacekeepers for w in model.wars)),
+        "balanced_triangles": share,
+        "frustration": frustration,
+        "walk_balance": walk,
+        "pledges_due": model.pledges_due,
+        "pledges_honoured": model.pledges_honoured,
+        "reliability": reliability(model.pledges_honoured, model.pledges_due),
+    }
+    for theatre, control in model.control.items():
+        row[f"control_{theatre}"] = control
+    for name in model.states:
+        fighting = [w for w in wars if w.side_of(name) is not None]
+        row[f"fighting_{name}"] = int(bool(fighting))
+        row[f"intervening_{name}"] = int(any(name not in w.primaries for w in fighting))
+        row[f"showing_force_{name}"] = int(
+            any(
+                name in supporters
+                for conflict in [*wars, *model.active_crises()]
+                for supporters in conflict.shows.values()
+            )
+        )
+        row[f"mediating_{name}"] = int(any(name in w.mediating for w in wars))
+        row[f"arms_out_usd_m_{name}"] = model.delivered[name]
+        row[f"losses_{name}"] = sum(w.losses.get(name, 0.0) for w in model.wars)
+        row[f"strength_{name}"] = model.strength(name)
+        row[f"dependence_{name}"] = noisy_or(
+            w for (a, _), w in model.net.dependence.items() if a == name
+        )
+    return row
+
+
+def summarise_run(model: AllianceModel) -> dict[str, object]:
+    """Summarise a finished run: war, its length and end, who intervened and when, territory."""
+    first_row, last_row = model.records[0], model.records[-1]
+    summary: dict[str, object] = {
+        "steps": model.week,
+        "max_escalation": max(r["escalation"] for r in model.records),
+        "wars": len(model.wars),
+        "war_weeks": sum(r["wars"] > 0 for r in model.records[1:]),
+        "ceasefire": any(w.outcome == "ceasefire" for w in model.wars),
+        "capitulation": any(w.outcome == "capitulation" for w in model.wars),
+        "first_war_end": min((w.end for w in model.wars if w.end is not None), default=math.nan),
+        "peacekeepers": ";".join(sorted({w.peacekeepers for w in model.wars if w.peacekeepers})),
+        "reliability": last_row["reliability"],
+        "pledges_due": model.pledges_due,
+        "pledges_honoured": model.pledges_honoured,
+    }
+    for theatre in model.control:
+        key = f"control_{theatre}"
+        summary[f"gain_{theatre}"] = last_row[key] - first_row[key]
+        summary[key] = last_row[key]
+    for name in model.states:
+        joined = [r["step"] for r in model.records if r[f"intervening_{name}"]]
+        summary[f"intervened_{name}"] = bool(joined)
+        summary[f"first_intervention_{name}"] = min(joined) - 1 if joined else math.nan
+        summary[f"losses_{name}"] = last_row[f"losses_{name}"]
+    return summary

@@ -1,0 +1,512 @@
+"""AllianceModel: six (or any number of) states, their tie network, crises and wars, week by week.
+
+One step is one week:
+
+1. the scenario's events for this week happen (shocks and policy moves);
+2. every state chooses, all from the same observed situation (:mod:`sim.agents`);
+3. the choices are carried out (interventions, shows of force, arms, mediation, ceasefires);
+4. each war is fought for a week (Tullock contest for ground, Lanchester attrition);
+5. trust and arms ties relax, and the week's metrics are recorded (:mod:`sim.metrics`).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+
+import mesa
+import numpy as np
+
+from sim import metrics, rules
+from sim.agents import Choice, StateAgent
+from sim.conflict import Crisis, Pledge, War
+from sim.events import apply_event
+from sim.network import TieNetwork
+from sim.scenario import Event
+from sim.world import (
+    AllianceTie,
+    ArmsTie,
+    EnergyTie,
+    MediationTie,
+    RivalryTie,
+    Tie,
+    TradeTie,
+    TransitTie,
+    World,
+)
+
+WEEKS_PER_YEAR = 52
+DAYS_PER_WEEK = 7
+#: A belligerent with less of its force left than this capitulates.
+CAPITULATION = 0.05
+
+
+class AllianceModel(mesa.Model):
+    """The alliance network model (see docs/ODD.md)."""
+
+    def __init__(
+        self,
+        world: World,
+        *,
+        year: int | None = None,
+        events: Sequence[Event] = (),
+        rng: np.random.Generator | int | None = None,
+    ) -> None:
+        super().__init__(rng=rng)
+        self.world = world
+        self.year = year if year is not None else world.meta.year
+        self.week = 0
+        self.schedule: dict[int, list[Event]] = defaultdict(list)
+        for event in events:
+            self.schedule[event.step].append(event)
+        self.arms_flow: dict[str, float] = {}
+        self.net = TieNetwork(world, self.year, self.arms_tie_strength)
+        self.trust = {(t.id, a, b): t.strength.value for t, a, b in self.net.pledges}
+        self.control = {name: t.owner_control.value for name, t in world.theatres.items()}
+        self.distraction = dict.fromkeys(world.states, 0.0)
+        self.arms_stock = dict.fromkeys(world.states, 0.0)
+        for tie in self.net.arms:
+            self.arms_stock[tie.target] += self._stock_units(tie, tie.volume_usd_m.value)
+        self.delivered = dict.fromkeys(world.states, 0.0)
+        self.surging: set[tuple[str, str]] = set()
+        self.wars: list[War] = []
+        self.crises: list[Crisis] = []
+        self.pledges_due = 0
+        self.pledges_honoured = 0
+        self.log: list[dict[str, object]] = []
+        self.records: list[dict[str, float]] = []
+        self.states = {name: StateAgent(self, name) for name in sorted(world.states)}
+        self.records.append(metrics.record_step(self))
+
+    def step(self) -> None:
+        """Advance one week."""
+        self.week = self.steps - 1
+        for event in self.schedule.get(self.week, ()):
+            apply_event(self, event)
+        for tie, pledger, protege in self.net.pledges:  # ties switched on by this week's events
+            self.trust.setdefault((tie.id, pledger, protege), tie.strength.value)
+        self.agents.do("decide")
+        self.carry_out()
+        for war in self.active_wars():
+            self.fight(war)
+        self.deliver_arms()
+        self.relax_trust()
+        self.week += 1
+        self.records.append(metrics.record_step(self))
+
+    # --- observations the agents read ----------------------------------------------------------
+    def param(self, name: str) -> float:
+        """Return a model parameter of the world."""
+        return self.world.model[name].value
+
+    def active_wars(self) -> list[War]:
+        """Return the wars still being fought."""
+        return [war for war in self.wars if war.active]
+
+    def active_crises(self) -> list[Crisis]:
+        """Return the crises still open."""
+        return [crisis for crisis in self.crises if crisis.active]
+
+    def strength(self, state: str) -> float:
+        """Own military strength: capability × arms multiplier × (1 − distraction)."""
+        base = self.world.states[state].capability.value
+        boost = rules.arms_multiplier(self.arms_stock[state], self.param("arms_effect"))
+        return base * boost * (1.0 - self.distraction[state])
+
+    def projection(self, state: str, conflict: War | Crisis) -> float:
+        """Strength a third party can bring to a conflict: a share, less without a border."""
+        members = {m for side in conflict.sides() for m in side}
+        reach = 1.0 if self.net.neighbours[state] & members else self.param("reach_without_border")
+        return self.strength(state) * self.param("projection_share") * reach
+
+    def shows_for(self, conflict: War | Crisis, state: str) -> float:
+        """Strength added to ``state``'s side by this week's shows of force for it."""
+        effect = self.param("show_of_force_effect")
+        return sum(
+            effect * self.projection(s, conflict) for s in sorted(conflict.shows.get(state, ()))
+        )
+
+    def side_force(self, war: War, side: list[str]) -> float:
+        """Fighting strength of a coalition: members' remaining force plus shows of force."""
+        total = 0.0
+        for member in side:
+            full = (
+                self.strength(member) if member in war.primaries else self.projection(member, war)
+            )
+            total += full * war.strength[member] + self.shows_for(war, member)
+        return total
+
+    def owner_side(self, war: War) -> int:
+        """Index of the side fighting for the theatre's owner (the defenders if neither)."""
+        return 0 if self.world.theatres[war.theatre].owner in war.attackers else 1
+
+    def contest(self, force_a: float, force_b: float) -> float:
+        """Tullock contest success of A against B at the world's decisiveness."""
+        return rules.tullock_share(force_a, force_b, self.param("tullock_r"))
+
+    def owner_win_probability(self, war: War) -> float:
+        """Probability that the owner's side wins this week's contest for ground."""
+        side = self.owner_side(war)
+        sides = war.sides()
+        return self.contest(
+            self.side_force(war, sides[side]), self.side_force(war, sides[1 - side])
+        )
+
+    def mediation_factor(self, war: War) -> float:
+        """0 without a mediator, 1 with one, 2 if it can deploy peacekeepers (Fearon 1995)."""
+        brokers = war.mediating | war.proposals
+        if not brokers:
+            return 0.0
+        return 2.0 if self.peacekeeper(war, brokers) else 1.0
+
+    def peacekeeper(self, war: War, brokers: set[str]) -> str | None:
+        """Return a broker able to police this war's ceasefire, if any (alphabetical order).
+
+        Only a mediation role between this war's two primaries with peacekeeping counts.
+        """
+        able = {
+            role.source
+            for role in self.net.mediators
+            if role.peacekeeping and set(role.parties) == set(war.primaries)
+        }
+        return min(brokers & able, default=None)
+
+    def expected_defence(self, crisis: Crisis) -> float:
+        """Force the challenger expects against it: the target, shows of force, trusted pledges.
+
+        Deterrence by extended alliances: each applicable pledge adds its pledger's projected
+        force weighted by trust and the pledger's commitment (Walt 1987; Crescenzi 2007). A
+        pledger allied to the challenger too is not expected to fight it.
+        """
+        target = crisis.target
+        owner = self.world.theatres[crisis.theatre].owner
+        backing: dict[str, float] = {}
+        for tie, pledger, protege in self.net.pledges:
+            if (
+                protege == target
+                and pledger != crisis.challenger
+                and crisis.challenger not in self.net.allies[pledger]
+                and rules.pledge_applies(tie, True, crisis.theatre, owner, protege=protege)
+            ):
+                commitment = self.world.states[pledger].commitment.value
+                backing[pledger] = max(
+                    backing.get(pledger, 0.0), self.trust[tie.id, pledger, protege] * commitment
+                )
+        expected = self.strength(target) + self.shows_for(crisis, target)
+        for pledger, weight in backing.items():
+            # A pledger brings its force once, however many of its pledges apply.
+            expected += weight * self.projection(pledger, crisis)
+        return expected
+
+    def claim(self, state: str, theatre: str) -> float:
+        """Share of a theatre's stake that ``state`` values: 1 for its owner or a claimant."""
+        place = self.world.theatres[theatre]
+        if state == place.owner or state in place.claimants:
+            return 1.0
+        return self.param("conquest_share")
+
+    def prize_share(self, crisis: Crisis) -> float:
+        """Share of the theatre the challenger would win: what it does not yet control."""
+        control = self.control[crisis.theatre]
+        owner = self.world.theatres[crisis.theatre].owner
+        return 1.0 - control if crisis.challenger == owner else control
+
+    # --- changes -------------------------------------------------------------------------------
+    def start_war(self, attacker: str, defender: str, theatre: str) -> War:
+        """Open a war and invoke the pledges its conditions cover."""
+        war = War([attacker], [defender], theatre, start=self.week)
+        war.strength = {attacker: 1.0, defender: 1.0}
+        war.losses = {attacker: 0.0, defender: 0.0}
+        owner = self.world.theatres[theatre].owner
+        for tie, pledger, protege in self.net.pledges:
+            for member, defending in ((defender, True), (attacker, False)):
+                if (
+                    protege == member
+                    and pledger not in (attacker, defender)
+                    and rules.pledge_applies(tie, defending, theatre, owner, protege=protege)
+                ):
+                    war.pledges.append(
+                        Pledge(
+                            tie.id,
+                            pledger,
+                            protege,
+                            tie.obligation,
+                            self.week,
+                            tie.consultation_delay.value,
+                        )
+                    )
+        self.wars.append(war)
+        self.note(attacker, "war", war, defender, f"offensive in {theatre}")
+        return war
+
+    def end_war(self, war: War, how: str, loser: str | None = None) -> None:
+        """Stop a war by ``ceasefire`` or ``capitulation`` (of ``loser``).
+
+        Pledges that were due and not honoured count as broken.
+        """
+        war.end = self.week
+        war.outcome = how
+        brokers = war.mediating | war.proposals
+        if how == "ceasefire":
+            war.peacekeepers = self.peacekeeper(war, brokers)
+        for pledge in war.pledges:
+            if pledge.due and pledge.honoured_step is None:
+                key = (pledge.tie_id, pledge.pledger, pledge.protege)
+                self.trust[key] = rules.trust_update(
+                    self.trust[key], False, self.param("trust_rate")
+                )
+                self.note(pledge.pledger, "pledge_broken", war, pledge.protege, pledge.tie_id)
+        detail = f"peacekeepers: {war.peacekeepers}" if war.peacekeepers else ""
+        if loser is None:
+            self.note(war.attackers[0], how, war, war.defenders[0], detail)
+        else:
+            self.note(loser, how, war, "", detail)
+
+    def carry_out(self) -> None:
+        """Carry out the week's choices, score pledges, then end wars both sides settle."""
+        for conflict in [*self.active_wars(), *self.active_crises()]:
+            conflict.shows = {}
+            if isinstance(conflict, War):
+                conflict.mediating = set()
+        self.surging = set()
+        settling: dict[int, set[str]] = defaultdict(set)
+        supportive: set[tuple[str, str]] = set()
+        for agent in self.states.values():
+            for choice in agent.choices:
+                self._carry_out_one(agent.name, choice, settling, supportive)
+        for war in self.active_wars():
+            self._score_pledges(war, supportive)
+            if set(war.primaries) <= settling[id(war)]:
+                self.end_war(war, "ceasefire")
+            war.proposals = set()
+
+    def _carry_out_one(
+        self,
+        state: str,
+        choice: Choice,
+        settling: dict[int, set[str]],
+        supportive: set[tuple[str, str]],
+    ) -> None:
+        conflict, friend = choice.conflict, choice.beneficiary
+        if not conflict.active:
+            return
+        match choice.action:
+            case "show_of_force":
+                conflict.shows.setdefault(friend, set()).add(state)
+            case "intervene" if isinstance(conflict, War):
+                side = conflict.attackers if friend in conflict.attackers else conflict.defenders
+                side.append(state)
+                conflict.strength[state] = 1.0
+                conflict.losses[state] = 0.0
+            case "mediate" if isinstance(conflict, War):
+                conflict.mediating.add(state)
+            case "sanction":
+                self.sanction(state, choice.opponent)
+            case "supply_arms":
+                self.surging.add((state, friend))
+            case "settle" if isinstance(conflict, War):
+                settling[id(conflict)].add(state)
+            case "attack" if isinstance(conflict, Crisis):
+                conflict.end = self.week
+                self.start_war(conflict.challenger, conflict.target, conflict.theatre)
+            case "stand_down" if isinstance(conflict, Crisis):
+                conflict.end = self.week
+            case _:
+                return
+        if friend is not None:
+            supportive.add((state, friend))
+        self.note(state, choice.action, conflict, friend or choice.opponent)
+
+    def _score_pledges(self, war: War, supportive: set[tuple[str, str]]) -> None:
+        """Mark pledges due once consulted, and honoured when the pledger acts on them.
+
+        Defence and offence pledges are honoured only by fighting on the protected side;
+        consultation pledges by any support (arms, show of force, mediation, fighting).
+        """
+        for pledge in war.pledges:
+            if pledge.honoured_step is not None or not rules.consultation_done(
+                pledge.invoked_step, self.week, pledge.delay
+            ):
+                continue
+            if not pledge.due:
+                pledge.due = True
+                self.pledges_due += 1
+            fighting = war.side_of(pledge.pledger) == war.side_of(pledge.protege)
+            helped = fighting or (
+                pledge.obligation == "consultation"
+                and (
+                    (pledge.pledger, pledge.protege) in supportive
+                    or pledge.pledger in war.mediating
+                )
+            )
+            if helped:
+                pledge.honoured_step = self.week
+                self.pledges_honoured += 1
+                key = (pledge.tie_id, pledge.pledger, pledge.protege)
+                self.trust[key] = rules.trust_update(
+                    self.trust[key], True, self.param("trust_rate")
+                )
+                self.note(pledge.pledger, "pledge_honoured", war, pledge.protege, pledge.tie_id)
+
+    def fight(self, war: War) -> None:
+        """One week of war: daily Tullock contests for ground and Lanchester square-law attrition.
+
+        A belligerent whose force falls below the capitulation level gives up the theatre.
+        """
+        sides = war.sides()
+        forces = [self.side_force(war, side) for side in sides]
+        owner = self.owner_side(war)
+        days_won = int(
+            self.rng.binomial(DAYS_PER_WEEK, self.contest(forces[owner], forces[1 - owner]))
+        )
+        self.control[war.theatre] = rules.control_after_week(
+            self.control[war.theatre], days_won, DAYS_PER_WEEK, self.param("territory_rate")
+        )
+        rate = self.param("lanchester_rate")
+        remaining = rules.lanchester_square_step(forces[0], forces[1], rate, rate)
+        for index, side in enumerate(sides):
+            lost = forces[index] - remaining[index]
+            for member in side:
+                full = (
+                    self.strength(member)
+                    if member in war.primaries
+                    else self.projection(member, war)
+                )
+                share = full * war.strength[member] / forces[index] if forces[index] else 0.0
+                war.losses[member] += share * lost
+                war.strength[member] = max(
+                    0.0, war.strength[member] - share * lost / max(full, 1e-9)
+                )
+        for member in war.primaries:
+            if war.strength[member] < CAPITULATION:
+                lost_by_owner = war.side_of(member) == owner
+                self.control[war.theatre] = 0.0 if lost_by_owner else 1.0
+                self.end_war(war, "capitulation", loser=member)
+                return
+
+    def sanction(self, state: str, target: str | None) -> None:
+        """Suspend ``state``'s economic and arms ties to ``target``."""
+        for tie in list(self.net.active()):
+            if (
+                tie.kind in ("arms", "energy", "trade", "transit")
+                and (state, target) in tie.pairs()
+            ):
+                self.net.set_status(tie.id, "suspended")
+
+    def deliver_arms(self) -> None:
+        """Weekly deliveries on every active arms tie; a surge where the supplier chose one.
+
+        The stock depreciates by 1/52 a week, so a steady flow keeps one year of deliveries.
+        """
+        self.delivered = dict.fromkeys(self.world.states, 0.0)
+        changed = False
+        for state in self.arms_stock:
+            self.arms_stock[state] *= 1.0 - 1.0 / WEEKS_PER_YEAR
+        for tie in self.net.arms:
+            surge = (tie.source, tie.target) in self.surging
+            volume = (
+                tie.volume_usd_m.value
+                / WEEKS_PER_YEAR
+                * (self.param("wartime_surge") if surge else 1.0)
+            )
+            self.arms_stock[tie.target] += self._stock_units(tie, volume)
+            self.delivered[tie.source] += volume
+            target = min(1.0, volume * WEEKS_PER_YEAR / self.param("arms_full_volume"))
+            before = self.arms_tie_strength(tie)
+            self.arms_flow[tie.id] = rules.relax(before, target, self.param("tie_rate"))
+            changed |= abs(self.arms_flow[tie.id] - before) > 1e-9
+        if changed:
+            self.net.reindex()
+
+    def relax_trust(self) -> None:
+        """Trust drifts back towards each pledge's stated strength (reputations fade)."""
+        for tie, pledger, protege in self.net.pledges:
+            key = (tie.id, pledger, protege)
+            current = self.trust.setdefault(key, tie.strength.value)
+            self.trust[key] = rules.relax(current, tie.strength.value, self.param("trust_decay"))
+
+    def network_snapshot(self) -> list[dict[str, object]]:
+        """Ties in force now, one row per directed pair, plus war pairs (kind ``war``)."""
+        rows: list[dict[str, object]] = [
+            {
+                "step": self.week,
+                "source": source,
+                "target": target,
+                "kind": tie.kind,
+                "weight": self._tie_weight(tie, source, target),
+                "tie": tie.id,
+            }
+            for tie in self.net.active()
+            for source, target in tie.pairs()
+        ]
+        for war in self.active_wars():
+            label = self._conflict_label(war)
+            rows += [
+                {
+                    "step": self.week,
+                    "source": a,
+                    "target": d,
+                    "kind": "war",
+                    "weight": 1.0,
+                    "tie": label,
+                }
+                for a in war.attackers
+                for d in war.defenders
+            ]
+        return rows
+
+    def _tie_weight(self, tie: Tie, source: str, target: str) -> float:
+        """Current weight of a tie: trust for pledges, recent flow for arms, else its figure."""
+        match tie:
+            case AllianceTie():
+                return self.trust.get((tie.id, source, target), tie.strength.value)
+            case ArmsTie():
+                return self.arms_tie_strength(tie)
+            case EnergyTie() | TransitTie():
+                return tie.share.value
+            case TradeTie():
+                return min(1.0, tie.turnover_usd_bn.value / self.param("trade_full_turnover_bn"))
+            case RivalryTie():
+                return tie.intensity.value
+            case MediationTie():
+                return tie.strength.value
+        return 1.0
+
+    def arms_tie_strength(self, tie: ArmsTie) -> float:
+        """Weight of an arms tie in the signed network, from its recent deliveries."""
+        return self.arms_flow.setdefault(
+            tie.id, min(1.0, tie.volume_usd_m.value / self.param("arms_full_volume"))
+        )
+
+    def _stock_units(self, tie: ArmsTie, volume_usd_m: float) -> float:
+        return rules.weighted_volume(
+            volume_usd_m, tie.precision, self.param("precision_multiplier")
+        )
+
+    def note(
+        self,
+        state: str,
+        action: str,
+        conflict: War | Crisis | None,
+        other: str | None = None,
+        detail: str = "",
+    ) -> None:
+        """Append a row to the action log."""
+        self.log.append(
+            {
+                "step": self.week,
+                "state": state,
+                "action": action,
+                "other": other or "",
+                "conflict": self._conflict_label(conflict),
+                "detail": detail,
+            }
+        )
+
+    @staticmethod
+    def _conflict_label(conflict: War | Crisis | None) -> str:
+        if conflict is None:
+            return ""
+        kind = "war" if isinstance(conflict, War) else "crisis"
+        a, b = conflict.sides()
+        return f"{kind}:{a[0]}-{b[0]}@{conflict.theatre}"

@@ -1,0 +1,138 @@
+"""The tie network: which ties are on, and the pair-wise quantities the agents read from it.
+
+Ties are switched on by year (``since``) and by events (suspend, restore, cut, create). After
+every change :meth:`TieNetwork.reindex` recomputes the pair tables, so the per-step rules only
+do dictionary look-ups.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable
+
+import networkx as nx
+
+from sim.rules import noisy_or, pair_sign
+from sim.world import (
+    AllianceTie,
+    ArmsTie,
+    BorderTie,
+    EnergyTie,
+    MediationTie,
+    RivalryTie,
+    Tie,
+    TradeTie,
+    TransitTie,
+    World,
+)
+
+Pair = tuple[str, str]
+
+
+class TieNetwork:
+    """Active ties of a world and the derived pair tables.
+
+    Attributes:
+        bond: positive weight of a pair in [0, 1] (alliances, arms, energy, trade, transit),
+            symmetric, combined by noisy-or.
+        dependence: how far the first state depends on the second (energy and transit shares
+            it receives, trade intensity), in [0, 1] (Oneal & Russett 1997).
+        hostility: rivalry intensity of a pair in [0, 1], symmetric.
+        allies: for each state, the states it has any active alliance with.
+        neighbours: for each state, the states it shares a border with (open or closed).
+    """
+
+    def __init__(self, world: World, year: int, arms_strength: Callable[[ArmsTie], float]) -> None:
+        self.world = world
+        self.ties: dict[str, Tie] = {tie.id: tie for tie in world.ties}
+        self.status: dict[str, str] = {
+            tie.id: "active" if tie.since is None or tie.since <= year else "not_yet"
+            for tie in world.ties
+        }
+        self._arms_strength = arms_strength
+        self.reindex()
+
+    def active(self) -> list[Tie]:
+        """Return the ties in force."""
+        return [tie for tie_id, tie in self.ties.items() if self.status[tie_id] == "active"]
+
+    def set_status(self, tie_id: str, status: str) -> bool:
+        """Suspend, restore or cut a tie; a cut tie stays cut. Returns whether it changed."""
+        if self.status[tie_id] == "cut" or self.status[tie_id] == status:
+            return False
+        self.status[tie_id] = status
+        self.reindex()
+        return True
+
+    def add(self, tie: Tie) -> None:
+        """Add a new tie, in force at once."""
+        self.ties[tie.id] = tie
+        self.status[tie.id] = "active"
+        self.reindex()
+
+    def reindex(self) -> None:
+        """Recompute the pair tables from the active ties."""
+        positive: dict[Pair, list[float]] = defaultdict(list)
+        depends: dict[Pair, list[float]] = defaultdict(list)
+        rivalry: dict[Pair, list[float]] = defaultdict(list)
+        self.allies: dict[str, set[str]] = defaultdict(set)
+        self.neighbours: dict[str, set[str]] = defaultdict(set)
+        self.pledges: list[tuple[AllianceTie, str, str]] = []
+        self.arms: list[ArmsTie] = []
+        self.mediators: list[MediationTie] = []
+        full_trade = self.world.param("trade_full_turnover_bn")
+        for tie in self.active():
+            # A tie weighs once per pair, however many directions it runs in.
+            pair = (min(tie.source, tie.target), max(tie.source, tie.target))
+            match tie:
+                case AllianceTie():
+                    positive[pair].append(tie.strength.value)
+                    for a, b in tie.pairs():
+                        self.allies[a].add(b)
+                        self.pledges.append((tie, a, b))
+                case ArmsTie():
+                    positive[pair].append(self._arms_strength(tie))
+                    self.arms.append(tie)
+                case EnergyTie() | TransitTie():
+                    positive[pair].append(tie.share.value)
+                    depends[tie.target, tie.source].append(tie.share.value)
+                case TradeTie():
+                    intensity = min(1.0, tie.turnover_usd_bn.value / full_trade)
+                    positive[pair].append(intensity)
+                    for a, b in tie.pairs():
+                        depends[b, a].append(intensity)
+                case BorderTie():
+                    for a, b in tie.pairs():
+                        self.neighbours[a].add(b)
+                case RivalryTie():
+                    rivalry[pair].append(tie.intensity.value)
+                case MediationTie():
+                    self.mediators.append(tie)
+        self.bond = _symmetric(positive)
+        self.hostility = _symmetric(rivalry)
+        self.dependence = {pair: noisy_or(ws) for pair, ws in depends.items()}
+
+    def signed_graph(self, at_war: set[frozenset[str]]) -> nx.Graph:
+        """Return the signed network: +1 where bonds outweigh hostility, −1 where not.
+
+        A pair fighting on opposite sides of a war counts as fully hostile (weight 1).
+        """
+        graph = nx.Graph()
+        graph.add_nodes_from(self.world.states)
+        pairs = set(self.bond) | set(self.hostility) | {tuple(sorted(p)) for p in at_war}
+        for a, b in sorted(pairs):
+            if a >= b:
+                continue
+            hostile = 1.0 if frozenset((a, b)) in at_war else self.hostility.get((a, b), 0.0)
+            sign = pair_sign(self.bond.get((a, b), 0.0), hostile)
+            if sign:
+                graph.add_edge(a, b, sign=sign)
+        return graph
+
+
+def _symmetric(weights: dict[Pair, list[float]]) -> dict[Pair, float]:
+    """One noisy-or weight per unordered pair, stored under both orders."""
+    combined: dict[Pair, float] = {}
+    for (a, b), ws in weights.items():
+        combined[a, b] = combined[b, a] = noisy_or(ws)
+    return combined

@@ -1,0 +1,178 @@
+"""The model's rules as small pure functions: choice, contest, attrition, pledges, trust, ties.
+
+Each function states its formula and the work behind it; the agents and the model only call
+these. See docs/ODD.md (Details) for how they fit together.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+
+import numpy as np
+
+from sim.world import AllianceTie
+
+
+def logit_probabilities(utilities: Sequence[float], rationality: float) -> np.ndarray:
+    """Return logit (McFadden 1974) choice probabilities, P(a) ∝ exp(λ U(a)).
+
+    Args:
+        utilities: utility of each option.
+        rationality: λ ≥ 0; 0 chooses uniformly, large values approach best response.
+
+    Returns:
+        Probabilities summing to 1, computed stably (max-shifted).
+    """
+    u = rationality * np.asarray(utilities, dtype=float)
+    weights = np.exp(u - u.max())
+    return weights / weights.sum()
+
+
+def logit_choice(utilities: Sequence[float], rationality: float, rng: np.random.Generator) -> int:
+    """Draw an option index by logit choice (one uniform draw from ``rng``)."""
+    cumulative = np.cumsum(logit_probabilities(utilities, rationality))
+    return int(np.searchsorted(cumulative, rng.random() * cumulative[-1], side="right"))
+
+
+def tullock_share(x_a: float, x_b: float, decisiveness: float) -> float:
+    """Return side A's contest success probability, x_a^r / (x_a^r + x_b^r).
+
+    Tullock (1980), ratio form (Hirshleifer 1989, Public Choice 63). Two empty sides tie at 1/2.
+    """
+    if x_a <= 0 and x_b <= 0:
+        return 0.5
+    a, b = x_a**decisiveness, x_b**decisiveness
+    return a / (a + b)
+
+
+def lanchester_square_step(
+    a: float, b: float, alpha: float, beta: float, dt: float = 1.0
+) -> tuple[float, float]:
+    """Advance Lanchester's (1916) square law by one explicit Euler step.
+
+    dA/dt = -β B, dB/dt = -α A: aimed fire, each side's losses proportional to the other's size.
+
+    Returns:
+        The two strengths after ``dt``, floored at 0.
+    """
+    return max(0.0, a - beta * b * dt), max(0.0, b - alpha * a * dt)
+
+
+def control_after_week(control: float, days_won: int, days: int, rate: float) -> float:
+    """Return the owner's share of a theatre after a week of daily contests.
+
+    Each day is a Tullock contest; the front moves by ``rate / days`` towards the day's
+    winner, so a week won outright moves it by ``rate``. Clipped to [0, 1].
+    """
+    change = rate * (2 * days_won - days) / days
+    return min(1.0, max(0.0, control + change))
+
+
+def expected_gain(control: float, p_owner: float, rate: float, owner_side: bool) -> float:
+    """Return the expected change of a side's share of the theatre over the next week.
+
+    E[Δ] = rate·p − rate·(1−p), truncated so control stays in [0, 1]; negated for the occupier.
+    """
+    up = min(rate, 1.0 - control)
+    down = min(rate, control)
+    gain = p_owner * up - (1.0 - p_owner) * down
+    return gain if owner_side else -gain
+
+
+def territory_value(held: float) -> float:
+    """Concave value of holding a share of a theatre: v(h) = 1 − (1 − h)², so v(0)=0, v(1)=1.
+
+    Diminishing returns: the first ground taken is worth most (marginal value 2 (1 − h)),
+    which lets an advancing side stop short of taking everything.
+    """
+    return 1.0 - (1.0 - held) ** 2
+
+
+def marginal_territory_value(held: float) -> float:
+    """Derivative of :func:`territory_value`: 2 (1 − h)."""
+    return 2.0 * (1.0 - held)
+
+
+def war_cost(base: float, risk_factor: float, win_probability: float) -> float:
+    """Expected cost of going to war: base × risk factor × (1 + risk of defeat).
+
+    The risk of defeat is 1 − p for the contest success p of the side joined (Tullock 1980).
+    """
+    return base * risk_factor * (1.0 + (1.0 - win_probability))
+
+
+def arms_multiplier(stock_bn: float, effect: float) -> float:
+    """Return the capability multiplier from an arms stock: 1 + effect · stock (in $bn).
+
+    Precision systems enter the stock already weighted (see :func:`weighted_volume`).
+    """
+    return 1.0 + effect * stock_bn
+
+
+def weighted_volume(volume_usd_m: float, precision: bool, precision_multiplier: float) -> float:
+    """Convert a delivery in $m to stock units ($bn, precision systems weighted up)."""
+    return volume_usd_m / 1000.0 * (precision_multiplier if precision else 1.0)
+
+
+def noisy_or(weights: Iterable[float]) -> float:
+    """Combine tie weights in [0, 1] as 1 − Π(1 − w): bounded, and more ties never weigh less."""
+    remaining = 1.0
+    for w in weights:
+        remaining *= 1.0 - min(1.0, max(0.0, w))
+    return 1.0 - remaining
+
+
+def pledge_applies(
+    pledge: AllianceTie, protege_is_defender: bool, theatre: str, owner: str, *, protege: str
+) -> bool:
+    """Whether a pledge is invoked by a war, by its ATOP conditions (Leeds et al. 2002).
+
+    Defence and consultation pledges are invoked when the protected state is attacked; offence
+    pledges when it attacks. ``own_territory`` scope covers only wars fought on the protected
+    state's own territory (the CSTO's treaty area did not include Karabakh); a ``theatres`` list
+    narrows the scope further. ``protege`` is the state the pledge protects here (either end of
+    a mutual tie). Neutrality and non-aggression pledges are never invoked; they only forbid
+    fighting the partner.
+    """
+    if pledge.obligation in ("neutrality", "non_aggression"):
+        return False
+    if pledge.obligation == "offence" and protege_is_defender:
+        return False
+    if pledge.obligation in ("defence", "consultation") and not protege_is_defender:
+        return False
+    if pledge.theatres and theatre not in pledge.theatres:
+        return False
+    return pledge.scope == "any" or owner == protege
+
+
+def consultation_done(invoked_step: int, now: int, delay: float) -> bool:
+    """Whether a pledge's consultation delay has passed (it may be honoured from then on)."""
+    return now - invoked_step >= math.ceil(delay)
+
+
+def trust_update(trust: float, honoured: bool, rate: float) -> float:
+    """Move trust towards 1 when a pledge is honoured and 0 when it is broken.
+
+    Reputation learning after Crescenzi (2007, AJPS 51): trust ← trust + ρ (outcome − trust).
+    """
+    return trust + rate * ((1.0 if honoured else 0.0) - trust)
+
+
+def relax(value: float, target: float, rate: float) -> float:
+    """Exponential relaxation towards ``target``: value + rate · (target − value)."""
+    return value + rate * (target - value)
+
+
+def reliability(honoured: int, invoked: int) -> float:
+    """Share of invoked pledges honoured (Leeds, Long & Mitchell 2000); nan before any."""
+    return honoured / invoked if invoked else math.nan
+
+
+def pair_sign(positive: float, negative: float) -> int:
+    """Sign of a pair in the signed network: +1, −1, or 0 when neither dominates."""
+    if positive > negative:
+        return 1
+    if negative > positive:
+        return -1
+    return 0

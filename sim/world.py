@@ -1,0 +1,317 @@
+"""The world: states, theatres, typed ties and model parameters, each number with its evidence.
+
+The world is data (``sim/data/world.toml``); this module only reads and checks it. Every number
+is a :class:`Figure` that is either documented (a source document and a figure found in it),
+derived by a stated formula, or an assumption with a reason and a range for sensitivity analysis.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from importlib import resources
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, model_validator
+
+BUILTIN_WORLD = "builtin"
+
+#: Figure fields whose values are shares or probabilities and must lie in [0, 1].
+UNIT_INTERVAL_FIELDS = frozenset(
+    {
+        "commitment",
+        "risk_appetite",
+        "share",
+        "strength",
+        "intensity",
+        "owner_control",
+        "share_of_owner_territory",
+        "stake",
+    }
+)
+
+
+class Strict(BaseModel):
+    """Base for every schema: unknown keys are errors, so typos never pass silently."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class Evidence(Strict):
+    """A documented fact: which document, a figure found verbatim in it, and the fact."""
+
+    doc: str
+    figure: str
+    fact: str
+
+
+class Figure(Strict):
+    """A number with its evidence.
+
+    Documented figures name ``doc``, ``figure`` and ``fact``; assumptions give ``assumption`` and
+    ``range``. A figure may be both (a documented ordering with an assumed magnitude). In a
+    scenario (validation context ``{"scenario": True}``) a bare number is accepted and recorded
+    as a scenario setting.
+    """
+
+    value: float
+    doc: str | None = None
+    figure: str | None = None
+    fact: str | None = None
+    formula: str | None = None
+    assumption: str | None = None
+    range: tuple[float, float] | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _bare_number_in_scenarios(cls, data: Any, info: ValidationInfo) -> Any:
+        if isinstance(data, int | float) and not isinstance(data, bool):
+            if info.context and info.context.get("scenario"):
+                return {"value": data, "assumption": "set by the scenario"}
+            raise ValueError(
+                "a world figure needs its evidence: "
+                "{value = ..., doc/figure/fact or assumption/range}"
+            )
+        return data
+
+    @model_validator(mode="after")
+    def _has_evidence(self) -> Figure:
+        documented = self.doc is not None and self.figure is not None and self.fact is not None
+        if not documented and self.assumption is None:
+            raise ValueError("give doc, figure and fact, or an assumption with its reason")
+        if self.range is not None and self.range[0] > self.range[1]:
+            raise ValueError("range must be [low, high] with low <= high")
+        return self
+
+    @property
+    def documented(self) -> bool:
+        """Whether the figure rests on a source document."""
+        return self.doc is not None
+
+
+class State(Strict):
+    """A state and its levers."""
+
+    memberships: list[str] = []
+    capability: Figure
+    commitment: Figure
+    risk_appetite: Figure
+    economic_weight: Figure
+
+
+class Theatre(Strict):
+    """A territory where fighting can happen."""
+
+    owner: str
+    held_by: str
+    claimants: list[str] = []
+    owner_control: Figure
+    share_of_owner_territory: Figure
+    stake: Figure
+
+
+class TieBase(Strict):
+    """Fields common to every tie."""
+
+    id: str
+    source: str
+    target: str = ""
+    mutual: bool = False
+    since: int | None = None
+    evidence: list[Evidence] = []
+
+    def pairs(self) -> list[tuple[str, str]]:
+        """Return the directed (from, to) pairs the tie stands for."""
+        if self.mutual:
+            return [(self.source, self.target), (self.target, self.source)]
+        return [(self.source, self.target)]
+
+
+class AllianceTie(TieBase):
+    """A pledge typed by ATOP obligation (Leeds et al. 2002), with its conditions."""
+
+    kind: Literal["alliance"]
+    obligation: Literal["defence", "offence", "neutrality", "non_aggression", "consultation"]
+    scope: Literal["own_territory", "any"] = "own_territory"
+    theatres: list[str] = []
+    strength: Figure
+    consultation_delay: Figure
+
+
+class ArmsTie(TieBase):
+    """Arms transfers from a supplier; ``precision`` marks drones and guided munitions."""
+
+    kind: Literal["arms"]
+    precision: bool = False
+    volume_usd_m: Figure
+
+
+class EnergyTie(TieBase):
+    """Energy supply: ``share`` is the part of the target's supply that the source provides."""
+
+    kind: Literal["energy"]
+    commodity: str
+    share: Figure
+
+
+class TransitTie(TieBase):
+    """Transit: ``share`` is how much of the target's links run through the source."""
+
+    kind: Literal["transit"]
+    share: Figure
+
+
+class TradeTie(TieBase):
+    """Bilateral trade, by annual turnover."""
+
+    kind: Literal["trade"]
+    turnover_usd_bn: Figure
+
+
+class BorderTie(TieBase):
+    """A land border, open or closed."""
+
+    kind: Literal["border"]
+    open: bool = True
+
+
+class RivalryTie(TieBase):
+    """A rivalry or dispute, by intensity in [0, 1]."""
+
+    kind: Literal["rivalry"]
+    issue: str
+    intensity: Figure
+
+
+class MediationTie(TieBase):
+    """A mediation role between two parties; ``peacekeeping`` if it can police a ceasefire."""
+
+    kind: Literal["mediation"]
+    parties: tuple[str, str]
+    peacekeeping: bool = False
+    strength: Figure
+
+    def pairs(self) -> list[tuple[str, str]]:
+        """Return (mediator, party) pairs."""
+        return [(self.source, party) for party in self.parties]
+
+
+Tie = Annotated[
+    AllianceTie
+    | ArmsTie
+    | EnergyTie
+    | TransitTie
+    | TradeTie
+    | BorderTie
+    | RivalryTie
+    | MediationTie,
+    Field(discriminator="kind"),
+]
+
+
+class Document(Strict):
+    """A source document."""
+
+    file: str
+    title: str
+
+
+class Meta(Strict):
+    """The world's name and the year it describes."""
+
+    name: str
+    year: int
+
+
+class World(Strict):
+    """The whole world file."""
+
+    meta: Meta
+    documents: dict[str, Document] = {}
+    states: dict[str, State]
+    theatres: dict[str, Theatre] = {}
+    ties: list[Tie] = []
+    model: dict[str, Figure]
+
+    @model_validator(mode="after")
+    def _references_exist(self) -> World:
+        names = sorted(self.states)
+        allowed = ", ".join(names)
+
+        def check_state(where: str, name: str) -> None:
+            if name not in self.states:
+                raise ValueError(f"{where}: unknown state {name!r}; allowed: {allowed}")
+
+        for key, theatre in self.theatres.items():
+            check_state(f"theatres.{key}.owner", theatre.owner)
+            check_state(f"theatres.{key}.held_by", theatre.held_by)
+            for claimant in theatre.claimants:
+                check_state(f"theatres.{key}.claimants", claimant)
+        seen: set[str] = set()
+        for i, tie in enumerate(self.ties):
+            if tie.id in seen:
+                raise ValueError(f"ties[{i}].id: duplicate tie id {tie.id!r}")
+            seen.add(tie.id)
+            for a, b in tie.pairs():
+                check_state(f"ties[{i}] ({tie.id})", a)
+                check_state(f"ties[{i}] ({tie.id})", b)
+                if a == b:
+                    raise ValueError(f"ties[{i}] ({tie.id}): a tie needs two different states")
+            if isinstance(tie, AllianceTie):
+                for theatre in tie.theatres:
+                    if theatre not in self.theatres:
+                        raise ValueError(f"ties[{i}].theatres: unknown theatre {theatre!r}")
+        for where, figure in iter_figures(self):
+            if figure.doc is not None and figure.doc not in self.documents:
+                raise ValueError(f"{where}.doc: unknown document {figure.doc!r}")
+        for i, tie in enumerate(self.ties):
+            for j, ev in enumerate(tie.evidence):
+                if ev.doc not in self.documents:
+                    raise ValueError(f"ties[{i}].evidence[{j}].doc: unknown document {ev.doc!r}")
+        return self
+
+    def param(self, name: str) -> float:
+        """Return the value of model parameter ``name``."""
+        return self.model[name].value
+
+    def tie(self, tie_id: str) -> Tie:
+        """Return the tie with id ``tie_id`` (KeyError if none)."""
+        for tie in self.ties:
+            if tie.id == tie_id:
+                return tie
+        raise KeyError(tie_id)
+
+
+def iter_figures(world: World) -> list[tuple[str, Figure]]:
+    """List every figure in the world with its dotted path (as used by scenario overrides)."""
+    found: list[tuple[str, Figure]] = []
+    for name, state in world.states.items():
+        found += [(f"states.{name}.{f}", v) for f, v in state if isinstance(v, Figure)]
+    for name, theatre in world.theatres.items():
+        found += [(f"theatres.{name}.{f}", v) for f, v in theatre if isinstance(v, Figure)]
+    for tie in world.ties:
+        found += [(f"ties.{tie.id}.{f}", v) for f, v in tie if isinstance(v, Figure)]
+    found += [(f"model.{name}", v) for name, v in world.model.items()]
+    return found
+
+
+def read_toml(path: Path) -> dict[str, Any]:
+    """Read a TOML file (raises OSError or tomllib.TOMLDecodeError)."""
+    with path.open("rb") as handle:
+        return tomllib.load(handle)
+
+
+def builtin_world_path() -> Path:
+    """Return the path of the built-in world file."""
+    return Path(str(resources.files("sim") / "data" / "world.toml"))
+
+
+def load_world(path: str | Path = BUILTIN_WORLD) -> World:
+    """Load and validate a world file; ``"builtin"`` names the built-in world.
+
+    Raises:
+        OSError, tomllib.TOMLDecodeError, pydantic.ValidationError: the caller
+        (:func:`sim.scenario.load_scenario`) turns them into one-line input errors.
+    """
+    file = builtin_world_path() if str(path) == BUILTIN_WORLD else Path(path)
+    return World.model_validate(read_toml(file))
