@@ -22,7 +22,7 @@ runs and prints the top 15 functions by cumulative and by self time.
 
 Usage::
 
-    .venv/bin/python benchmarks/bench_baseline.py [--repeats N] [--batches B] [--profile]
+    .venv/bin/python benchmarks/bench_baseline.py [--repeats N] [--batches B] [--quick] [--profile]
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ import argparse
 import cProfile
 import gc
 import io
+import os
 import platform
 import pstats
 import statistics
@@ -38,7 +39,7 @@ import sys
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -56,6 +57,7 @@ BASELINE = ROOT / "scenarios" / "baseline.toml"
 TARGET_RATIO = 3.0
 PROFILE_RUNS = 200
 TOP = 15
+CALLS = "_calls"
 
 
 # --- the floor: a bare Mesa model of the same size ---------------------------------------------
@@ -73,8 +75,10 @@ class FloorAgent(mesa.Agent):
 
     def decide(self) -> None:
         """Trivial decision: three attribute reads and one draw from the model's generator."""
-        self.posture = self.capability * self.commitment * (1.0 - self.model.distraction) \
+        self.posture = (
+            self.capability * self.commitment * (1.0 - self.model.distraction)
             + self.model.rng.random()
+        )
 
 
 class FloorModel(mesa.Model):
@@ -119,8 +123,12 @@ class Workload:
     def build_model(self, i: int) -> AllianceModel:
         """Construct the baseline model exactly as ``run_replicate`` does, without stepping it."""
         sc = self.loaded.scenario
-        return AllianceModel(self.loaded.world, year=sc.year, events=sc.events,
-                             rng=replicate_rng(sc.seed, i % self.replicates))
+        return AllianceModel(
+            self.loaded.world,
+            year=sc.year,
+            events=sc.events,
+            rng=replicate_rng(sc.seed, i % self.replicates),
+        )
 
     def step_model(self, model: AllianceModel) -> None:
         """Step a constructed model as ``run_replicate`` does, snapshots included."""
@@ -145,6 +153,18 @@ class Workload:
         model = self.build_floor(i)
         self.step_floor(model)
         return model
+
+
+class EmptyModel(mesa.Model):
+    """Mesa alone: no agents, an empty ``step`` (the cost of Mesa's step machinery)."""
+
+    def step(self) -> None:
+        """Do nothing."""
+
+
+def build_empty(i: int) -> EmptyModel:
+    """Construct an empty Mesa model with a generator seeded like the replicates."""
+    return EmptyModel(rng=replicate_rng(0, i))
 
 
 def workload() -> Workload:
@@ -182,8 +202,9 @@ def batch_ms(fn: Callable[[int], object], repeats: int) -> float:
     return (time.perf_counter() - start) / repeats * 1e3
 
 
-def prepared_batch_ms(build: Callable[[int], Any], use: Callable[[Any], object],
-                      repeats: int) -> float:
+def prepared_batch_ms(
+    build: Callable[[int], Any], use: Callable[[Any], object], repeats: int
+) -> float:
     """Mean ms per call of ``use(obj)`` on ``repeats`` objects built beforehand (untimed)."""
     objects = [build(i) for i in range(repeats)]
     gc.collect()
@@ -223,35 +244,88 @@ def print_table(title: str, rows: list[Timing], floor: Timing | None = None) -> 
 # --- sections ----------------------------------------------------------------------------------
 def headline(w: Workload, repeats: int, batches: int) -> tuple[Timing, Timing]:
     """Time a whole baseline run against a whole floor run."""
-    model, floor = interleaved({
-        "baseline run (run_replicate)": lambda: batch_ms(w.run_model, repeats),
-        "floor run (bare Mesa)": lambda: batch_ms(w.run_floor, repeats),
-    }, batches)
-    print_table(f"Whole run: {len(w.names)} agents, {w.steps} steps "
-                f"({batches} batches x {repeats} runs)", [model, floor], floor)
+    model, floor = interleaved(
+        {
+            "baseline run (run_replicate)": lambda: batch_ms(w.run_model, repeats),
+            "floor run (bare Mesa)": lambda: batch_ms(w.run_floor, repeats),
+        },
+        batches,
+    )
+    print_table(
+        f"Whole run: {len(w.names)} agents, {w.steps} steps ({batches} batches x {repeats} runs)",
+        [model, floor],
+        floor,
+    )
     ratio = model.median / floor.median
     verdict = "MET" if ratio <= TARGET_RATIO else "NOT MET"
-    print(f"  target ratio <= {TARGET_RATIO:g}x: {verdict} (median ratio {ratio:.2f}x, "
-          f"{model.median / w.steps * 1e3:.0f} us vs {floor.median / w.steps * 1e3:.0f} us "
-          f"per step including construction)")
+    print(
+        f"  target ratio <= {TARGET_RATIO:g}x: {verdict} (median ratio {ratio:.2f}x, "
+        f"{model.median / w.steps * 1e3:.0f} us vs {floor.median / w.steps * 1e3:.0f} us "
+        f"per step including construction)"
+    )
     return model, floor
 
 
 def construction_vs_stepping(w: Workload, repeats: int, batches: int) -> None:
     """Time construction alone and stepping alone (on models built beforehand, untimed)."""
-    rows = interleaved({
-        "baseline: construct": lambda: batch_ms(w.build_model, repeats),
-        "baseline: 26 steps + 2 snapshots": lambda: prepared_batch_ms(
-            w.build_model, w.step_model, repeats),
-        "floor: construct": lambda: batch_ms(w.build_floor, repeats),
-        "floor: 26 steps": lambda: prepared_batch_ms(w.build_floor, w.step_floor, repeats),
-    }, batches)
+    rows = interleaved(
+        {
+            "baseline: construct": lambda: batch_ms(w.build_model, repeats),
+            "baseline: 26 steps + 2 snapshots": lambda: prepared_batch_ms(
+                w.build_model, w.step_model, repeats
+            ),
+            "floor: construct": lambda: batch_ms(w.build_floor, repeats),
+            "floor: 26 steps": lambda: prepared_batch_ms(w.build_floor, w.step_floor, repeats),
+            "empty mesa.Model: construct": lambda: batch_ms(build_empty, repeats),
+            "empty mesa.Model: 26 steps": lambda: prepared_batch_ms(
+                build_empty, lambda m: [m.step() for _ in range(w.steps)], repeats
+            ),
+        },
+        batches,
+    )
     print_table("Construction vs stepping (ms per run)", rows)
-    model_build, model_step, floor_build, floor_step = rows
-    print(f"  construction ratio {model_build.median / floor_build.median:.2f}x, "
-          f"stepping ratio {model_step.median / floor_step.median:.2f}x "
-          f"({model_step.median / w.steps * 1e3:.1f} us vs "
-          f"{floor_step.median / w.steps * 1e3:.1f} us per step)")
+    model_build, model_step, floor_build, floor_step = rows[:4]
+    print(
+        f"  construction ratio {model_build.median / floor_build.median:.2f}x, "
+        f"stepping ratio {model_step.median / floor_step.median:.2f}x "
+        f"({model_step.median / w.steps * 1e3:.1f} us vs "
+        f"{floor_step.median / w.steps * 1e3:.1f} us per step)"
+    )
+
+
+@contextmanager
+def timed_methods(
+    obj: object, names: Sequence[str], totals: dict[str, float], label: str | None = None
+) -> Iterator[None]:
+    """Accumulate the wall time of calls to ``obj.<name>`` into ``totals[label or name]``.
+
+    The wrapper is set as an attribute of ``obj`` (an instance or a module) and removed, or
+    the original put back, on exit. Every call also counts in ``totals[CALLS]``.
+    """
+    saved = {name: obj.__dict__.get(name) for name in names}
+    for name in names:
+        fn = getattr(obj, name)
+        key = label or name
+
+        def wrapper(
+            *args: Any, _fn: Callable[..., Any] = fn, _key: str = key, **kwargs: Any
+        ) -> Any:
+            start = time.perf_counter()
+            try:
+                return _fn(*args, **kwargs)
+            finally:
+                totals[_key] += time.perf_counter() - start
+                totals[CALLS] += 1
+
+        setattr(obj, name, wrapper)
+    try:
+        yield
+    finally:
+        for name, original in saved.items():
+            if original is None:
+                delattr(obj, name)
+            else:
+                setattr(obj, name, original)
 
 
 @contextmanager
@@ -261,31 +335,47 @@ def phase_timers(model: AllianceModel, totals: dict[str, float]) -> Iterator[Non
     Wraps bound methods on this model instance and its agents; ``record_step`` is reached
     through the ``sim.metrics`` module, so it is patched there for the duration only.
     """
-
-    def timed(label: str, fn: Callable[..., Any]) -> Callable[..., Any]:
-        def wrapper(*args: Any, **kwargs: Any) -> Any:
-            start = time.perf_counter()
-            try:
-                return fn(*args, **kwargs)
-            finally:
-                totals[label] += time.perf_counter() - start
-        return wrapper
-
-    for name in ("carry_out", "fight", "deliver_arms", "relax_trust", "network_snapshot"):
-        setattr(model, name, timed(name, getattr(model, name)))
-    for agent in model.states.values():
-        agent.decide = timed("agents decide", agent.decide)  # type: ignore[method-assign]
-    original = sim.metrics.record_step
-    sim.metrics.record_step = timed("metrics.record_step", original)
-    try:
+    with ExitStack() as stack:
+        stack.enter_context(
+            timed_methods(
+                model,
+                ("carry_out", "fight", "deliver_arms", "relax_trust", "network_snapshot"),
+                totals,
+            )
+        )
+        for agent in model.states.values():
+            stack.enter_context(timed_methods(agent, ("decide",), totals, "agents decide"))
+        stack.enter_context(
+            timed_methods(sim.metrics, ("record_step",), totals, "metrics.record_step")
+        )
         yield
-    finally:
-        sim.metrics.record_step = original
+
+
+def wrapper_overhead(calls: int = 20_000) -> float:
+    """Seconds one timing wrapper adds to a call beyond the interval it records."""
+
+    class Probe:
+        def noop(self) -> None:
+            """Do nothing."""
+
+    probe = Probe()
+    start = time.perf_counter()
+    for _ in range(calls):
+        probe.noop()
+    bare = time.perf_counter() - start
+    totals: dict[str, float] = defaultdict(float)
+    with timed_methods(probe, ("noop",), totals):
+        start = time.perf_counter()
+        for _ in range(calls):
+            probe.noop()
+        wrapped = time.perf_counter() - start
+    return max(0.0, (wrapped - totals["noop"] - bare) / calls)
 
 
 def phases(w: Workload, repeats: int, batches: int) -> None:
-    """Break a baseline run down by phase (instrumented, so slightly slower than the table)."""
+    """Break a baseline run down by phase (instrumented; wrapper overhead subtracted)."""
     construct = "construct (incl. record of step 0)"
+    glue = "mesa step machinery + step() glue"
     totals: dict[str, float] = defaultdict(float)
     runs = repeats * batches
     for i in range(runs):
@@ -296,28 +386,46 @@ def phases(w: Workload, repeats: int, batches: int) -> None:
             start = time.perf_counter()
             w.step_model(model)
             totals["_run"] += time.perf_counter() - start
-    inner = sum(v for k, v in totals.items() if k not in ("_run", construct))
-    totals["mesa step machinery + step() glue"] = totals["_run"] - inner
-    total = totals["_run"] + totals[construct]
-    print(f"\nPhases of a baseline run (instrumented, mean of {runs} runs; "
-          f"us per run, share of run)")
+    overhead = totals.pop(CALLS) * wrapper_overhead()
+    run = totals.pop("_run") - overhead
+    totals[glue] = run - sum(v for k, v in totals.items() if k != construct)
+    total = run + totals[construct]
+    print(
+        f"\nPhases of a baseline run (instrumented, mean of {runs} runs, "
+        f"{overhead / runs * 1e6:.0f} us/run of timer overhead subtracted)"
+    )
     for label, seconds in sorted(totals.items(), key=lambda kv: -kv[1]):
-        if label != "_run":
-            print(f"  {label:<40}{seconds / runs * 1e6:>9.1f} us{seconds / total:>8.1%}")
+        print(f"  {label:<40}{seconds / runs * 1e6:>9.1f} us{seconds / total:>8.1%}")
     print(f"  {'total':<40}{total / runs * 1e6:>9.1f} us")
 
 
 def scenario_overhead(w: Workload, batches: int) -> None:
     """Compare ``run_scenario`` (tables and summaries) with bare ``run_replicate``."""
     n = w.replicates
-    rows = interleaved({
-        f"run_replicate x {n}": lambda: batch_ms(w.run_model, n),
-        f"run_scenario({n} replicates)": lambda: batch_ms(
-            lambda _: run_scenario(w.loaded, n), 1) / n,
-    }, max(3, batches // 3))
+    rows = interleaved(
+        {
+            f"run_replicate x {n}": lambda: batch_ms(w.run_model, n),
+            f"run_scenario({n} replicates)": lambda: (
+                batch_ms(lambda _: run_scenario(w.loaded, n), 1) / n
+            ),
+        },
+        max(3, batches // 3),
+    )
     print_table("Per replicate: run_scenario vs run_replicate (ms per replicate)", rows)
-    print(f"  pandas tables + summarise_run add {rows[1].median - rows[0].median:.3f} ms "
-          f"per replicate ({rows[1].median / rows[0].median:.2f}x)")
+    print(
+        f"  pandas tables + summarise_run add {rows[1].median - rows[0].median:.3f} ms "
+        f"per replicate ({rows[1].median / rows[0].median:.2f}x)"
+    )
+
+
+def path_prefixes() -> set[str]:
+    """Directories to strip from profile lines, so they read ``sim/…`` and ``mesa/…``."""
+    package_dirs = (
+        Path(mesa.__file__).parents[1],
+        Path(sim.metrics.__file__).parents[1],
+        Path(statistics.__file__).parent,
+    )
+    return {f"{directory}/" for directory in package_dirs}
 
 
 def profile(w: Workload, runs: int = PROFILE_RUNS) -> None:
@@ -331,11 +439,15 @@ def profile(w: Workload, runs: int = PROFILE_RUNS) -> None:
     for key, title in (("cumulative", "cumulative"), ("tottime", "self")):
         out = io.StringIO()
         stats = pstats.Stats(profiler, stream=out)
-        stats.strip_dirs().sort_stats(key).print_stats(TOP)
+        stats.sort_stats(key).print_stats(TOP)
         body = out.getvalue()
+        for prefix in sorted(path_prefixes(), key=len, reverse=True):
+            body = body.replace(prefix, "")
         start = body.find("   ncalls")
-        print(f"\ncProfile, {runs} baseline runs, top {TOP} by {title} time "
-              f"(profiler overhead inflates call-heavy code):")
+        print(
+            f"\ncProfile, {runs} baseline runs, top {TOP} by {title} time "
+            f"(profiler overhead inflates call-heavy code):"
+        )
         print(body[start:].rstrip())
 
 
@@ -344,16 +456,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=50, help="runs per timed batch (50)")
     parser.add_argument("--batches", type=int, default=15, help="timed batches (15)")
-    parser.add_argument("--profile", action="store_true",
-                        help=f"also cProfile {PROFILE_RUNS} baseline runs")
-    parser.add_argument("--quick", action="store_true",
-                        help="whole-run table only (skip breakdown sections)")
+    parser.add_argument(
+        "--profile", action="store_true", help=f"also cProfile {PROFILE_RUNS} baseline runs"
+    )
+    parser.add_argument(
+        "--quick", action="store_true", help="whole-run table only (skip breakdown sections)"
+    )
     args = parser.parse_args(argv)
     if args.repeats < 1 or args.batches < 1:
         parser.error("--repeats and --batches must be >= 1")
     w = workload()
-    print(f"alliance-sim baseline benchmark: python {platform.python_version()}, "
-          f"mesa {mesa.__version__}, numpy {np.__version__}, {platform.machine()}")
+    print(
+        f"alliance-sim baseline benchmark: python {platform.python_version()}, "
+        f"mesa {mesa.__version__}, numpy {np.__version__}, {platform.machine()}, "
+        f"{os.cpu_count()} cpus, sim from {Path(sim.metrics.__file__).parent}"
+    )
     headline(w, args.repeats, args.batches)
     if not args.quick:
         construction_vs_stepping(w, args.repeats, args.batches)

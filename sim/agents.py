@@ -140,6 +140,9 @@ class StateAgent(mesa.Agent):
         for side, other in (sides, sides[::-1]):
             friend, foe = side[0], other[0]
             value = self.support_value(friend, foe)
+            pledged = self.obligation(conflict, side) if isinstance(conflict, War) else 0.0
+            if value <= 0.0 and pledged == 0.0:
+                continue  # no tie, interest or pledge draws it to this side: not an option
             options.append(Choice("show_of_force", conflict, friend, foe))
             utilities.append(
                 0.5 * value
@@ -163,9 +166,7 @@ class StateAgent(mesa.Agent):
                     + m.param("distraction_cost") * distraction
                 )
                 options.append(Choice("intervene", conflict, friend, foe))
-                utilities.append(
-                    value + m.param("w_obligation") * self.obligation(conflict, side) - cost
-                )
+                utilities.append(value + m.param("w_obligation") * pledged - cost)
         if isinstance(conflict, War):
             for role in m.net.mediators:
                 if role.source == self.name and set(role.parties) == set(conflict.primaries):

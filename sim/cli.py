@@ -79,7 +79,11 @@ def cmd_plot(args: argparse.Namespace) -> int:
             raise InputError(
                 folder, required, "missing; give a folder written by 'alliance-sim run'"
             )
-    for path in plot_results(folder):
+    try:
+        paths = plot_results(folder)
+    except (ValueError, KeyError, OSError) as error:  # pandas' parser errors are ValueErrors
+        raise InputError(folder, "(results)", f"cannot be plotted: {error}") from None
+    for path in paths:
         print(path)
     return 0
 

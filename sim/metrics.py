@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 import networkx as nx
 
 from sim import balance
-from sim.rules import noisy_or, reliability
+from sim.rules import reliability
 
 if TYPE_CHECKING:
     from sim.model import AllianceModel
@@ -45,8 +45,23 @@ def signed_edges(model: AllianceModel) -> frozenset[tuple[str, str, int]]:
         for a in war.attackers
         for d in war.defenders
     }
-    graph = model.net.signed_graph(at_war)
-    return frozenset((min(a, b), max(a, b), data["sign"]) for a, b, data in graph.edges(data=True))
+    return model.net.signed_edges(at_war)
+
+
+@lru_cache(maxsize=256)
+def _state_columns(name: str) -> tuple[str, ...]:
+    """Column names of one state's weekly metrics, in row order."""
+    prefixes = (
+        "fighting",
+        "intervening",
+        "showing_force",
+        "mediating",
+        "arms_out_usd_m",
+        "losses",
+        "strength",
+        "dependence",
+    )
+    return tuple(f"{prefix}_{name}" for prefix in prefixes)
 
 
 def escalation(model: AllianceModel) -> int:
@@ -77,24 +92,26 @@ def record_step(model: AllianceModel) -> dict[str, float]:
     }
     for theatre, control in model.control.items():
         row[f"control_{theatre}"] = control
+    # Who is doing what, gathered once per week rather than once per state.
+    members = [(w, m) for w in wars for m in (*w.attackers, *w.defenders)]
+    fighting = {m for _, m in members}
+    intervening = {m for w, m in members if m not in w.primaries}
+    showing = {
+        s for c in (*wars, *model.active_crises()) for group in c.shows.values() for s in group
+    }
+    mediating = {s for w in wars for s in w.mediating}
+    dependence = model.net.dependence_of
     for name in model.states:
-        fighting = [w for w in wars if w.side_of(name) is not None]
-        row[f"fighting_{name}"] = int(bool(fighting))
-        row[f"intervening_{name}"] = int(any(name not in w.primaries for w in fighting))
-        row[f"showing_force_{name}"] = int(
-            any(
-                name in supporters
-                for conflict in [*wars, *model.active_crises()]
-                for supporters in conflict.shows.values()
-            )
-        )
-        row[f"mediating_{name}"] = int(any(name in w.mediating for w in wars))
-        row[f"arms_out_usd_m_{name}"] = model.delivered[name]
-        row[f"losses_{name}"] = sum(w.losses.get(name, 0.0) for w in model.wars)
-        row[f"strength_{name}"] = model.strength(name)
-        row[f"dependence_{name}"] = noisy_or(
-            w for (a, _), w in model.net.dependence.items() if a == name
-        )
+        keys = _state_columns(name)
+        row[keys[0]] = int(name in fighting)
+        row[keys[1]] = int(name in intervening)
+        row[keys[2]] = int(name in showing)
+        row[keys[3]] = int(name in mediating)
+        row[keys[4]] = model.delivered[name]
+        # sum() over no wars is the int 0; skip building the generator in peace.
+        row[keys[5]] = sum(w.losses.get(name, 0.0) for w in model.wars) if model.wars else 0
+        row[keys[6]] = model.strength(name)
+        row[keys[7]] = dependence[name]
     return row
 
 

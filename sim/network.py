@@ -10,8 +10,6 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable
 
-import networkx as nx
-
 from sim.rules import noisy_or, pair_sign
 from sim.world import (
     AllianceTie,
@@ -88,7 +86,9 @@ class TieNetwork:
                 case AllianceTie():
                     positive[pair].append(tie.strength.value)
                     for a, b in tie.pairs():
+                        # Alliance binds both ends, even a one-way guarantee.
                         self.allies[a].add(b)
+                        self.allies[b].add(a)
                         self.pledges.append((tie, a, b))
                 case ArmsTie():
                     positive[pair].append(self._arms_strength(tie))
@@ -111,23 +111,34 @@ class TieNetwork:
         self.bond = _symmetric(positive)
         self.hostility = _symmetric(rivalry)
         self.dependence = {pair: noisy_or(ws) for pair, ws in depends.items()}
+        #: Each state's overall dependence: noisy-or over the states it depends on.
+        self.dependence_of: dict[str, float] = {
+            name: noisy_or(w for (a, _), w in self.dependence.items() if a == name)
+            for name in self.world.states
+        }
+        self._signed: dict[frozenset[frozenset[str]], frozenset[tuple[str, str, int]]] = {}
 
-    def signed_graph(self, at_war: set[frozenset[str]]) -> nx.Graph:
-        """Return the signed network: +1 where bonds outweigh hostility, −1 where not.
+    def signed_edges(self, at_war: set[frozenset[str]]) -> frozenset[tuple[str, str, int]]:
+        """Return the signed network as ``(a, b, sign)`` triples with ``a < b``.
 
-        A pair fighting on opposite sides of a war counts as fully hostile (weight 1).
+        A pair is +1 where its bond outweighs its hostility, −1 where hostility wins; a pair
+        fighting on opposite sides of a war counts as fully hostile (weight 1). Cached until the
+        next :meth:`reindex`: in a steady week this is one dictionary look-up.
         """
-        graph = nx.Graph()
-        graph.add_nodes_from(self.world.states)
-        pairs = set(self.bond) | set(self.hostility) | {tuple(sorted(p)) for p in at_war}
-        for a, b in sorted(pairs):
-            if a >= b:
-                continue
-            hostile = 1.0 if frozenset((a, b)) in at_war else self.hostility.get((a, b), 0.0)
-            sign = pair_sign(self.bond.get((a, b), 0.0), hostile)
-            if sign:
-                graph.add_edge(a, b, sign=sign)
-        return graph
+        key = frozenset(at_war)
+        edges = self._signed.get(key)
+        if edges is None:
+            pairs = set(self.bond) | set(self.hostility) | {tuple(sorted(p)) for p in at_war}
+            found: set[tuple[str, str, int]] = set()
+            for a, b in pairs:
+                if a >= b:
+                    continue
+                hostile = 1.0 if frozenset((a, b)) in at_war else self.hostility.get((a, b), 0.0)
+                sign = pair_sign(self.bond.get((a, b), 0.0), hostile)
+                if sign:
+                    found.add((a, b, sign))
+            edges = self._signed[key] = frozenset(found)
+        return edges
 
 
 def _symmetric(weights: dict[Pair, list[float]]) -> dict[Pair, float]:

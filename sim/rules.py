@@ -39,11 +39,16 @@ def tullock_share(x_a: float, x_b: float, decisiveness: float) -> float:
     """Return side A's contest success probability, x_a^r / (x_a^r + x_b^r).
 
     Tullock (1980), ratio form (Hirshleifer 1989, Public Choice 63). Two empty sides tie at 1/2.
+    Computed as 1 / (1 + (x_b / x_a)^r) so that extreme efforts neither underflow nor overflow.
     """
-    if x_a <= 0 and x_b <= 0:
-        return 0.5
-    a, b = x_a**decisiveness, x_b**decisiveness
-    return a / (a + b)
+    if x_a <= 0:
+        return 0.5 if x_b <= 0 else 0.0
+    if x_b <= 0:
+        return 1.0
+    try:
+        return 1.0 / (1.0 + (x_b / x_a) ** decisiveness)
+    except OverflowError:  # x_b vastly larger than x_a
+        return 0.0
 
 
 def lanchester_square_step(
@@ -119,7 +124,8 @@ def noisy_or(weights: Iterable[float]) -> float:
     """Combine tie weights in [0, 1] as 1 − Π(1 − w): bounded, and more ties never weigh less."""
     remaining = 1.0
     for w in weights:
-        remaining *= 1.0 - min(1.0, max(0.0, w))
+        # Same clamp as min(1, max(0, w)), NaN to 0, without two builtin calls per weight.
+        remaining *= 1.0 - (1.0 if w >= 1.0 else w if w > 0.0 else 0.0)
     return 1.0 - remaining
 
 

@@ -269,7 +269,9 @@ def _check_world_references(file: Path, sc: Scenario, world: World) -> None:
 
     for name in sc.levers:
         state(f"levers.{name}", name)
-    for i, ev in enumerate(sc.events):
+    # Events take effect week by week (list order within a week), so check them in that order:
+    # a tie must be created in an earlier event than any change to it.
+    for i, ev in sorted(enumerate(sc.events), key=lambda item: item[1].step):
         where = f"events[{i}]"
         if ev.step >= sc.steps:
             raise InputError(

@@ -279,3 +279,40 @@ def wars_in_worlds(draw: st.DrawFn, steps: int, min_states: int = 2, max_states:
                      "attacker": a, "defender": d,
                      "theatre": draw(st.sampled_from(sorted(world.theatres)))})
     return world, [opening, *events]
+
+
+@st.composite
+def pledged_wars(draw: st.DrawFn, steps: int, max_events: int = 4) -> tuple[World, list[Any]]:
+    """A war whose primaries hold pledges from third parties with consultation delays.
+
+    One to three third parties pledge (defence, offence or consultation; delays of 1 to 3
+    weeks) to the attacker or the defender, and have a rivalry with the other side and a high
+    appetite for risk, so they often want to join, and the delay is what holds them back.
+    """
+    data = draw(world_dicts(min_states=3, max_states=6, max_ties=8, kinds=ALLIANCE_HEAVY))
+    names = sorted(data["states"])
+    attacker, defender = draw(pairs(names))
+    theatre = draw(st.sampled_from(sorted(data["theatres"])))
+    thirds = [s for s in names if s not in (attacker, defender)]
+    pledgers = draw(st.lists(st.sampled_from(thirds), min_size=1, max_size=3, unique=True))
+    for i, pledger in enumerate(pledgers):
+        protege, foe = draw(st.sampled_from([(attacker, defender), (defender, attacker)]))
+        obligation = "offence" if protege == attacker else draw(
+            st.sampled_from(["defence", "consultation"]))
+        delay = draw(st.one_of(st.sampled_from([1.0, 2.0, 3.0]), values(0.5, 3.0)))
+        data["ties"].append({
+            "id": f"p{i}", "kind": "alliance", "source": pledger, "target": protege,
+            "mutual": draw(st.booleans()), "obligation": obligation,
+            "scope": draw(st.sampled_from(["any", "any", "own_territory"])),
+            "theatres": draw(st.sampled_from([[], [theatre]])),
+            "strength": draw(figures(0.5, 1.0)), "consultation_delay": figure(delay, 0.0, 3.0),
+        })
+        data["ties"].append({"id": f"r{i}", "kind": "rivalry", "source": pledger, "target": foe,
+                             "mutual": True, "issue": "war", "intensity": draw(figures(0.5, 1.0))})
+        data["states"][pledger]["risk_appetite"] = draw(figures(0.6, 1.0))
+        data["states"][pledger]["commitment"] = draw(figures(0.5, 1.0))
+    world = World.model_validate(data)
+    opening = event({"step": draw(st.integers(0, 2)), "kind": "offensive", "attacker": attacker,
+                     "defender": defender, "theatre": theatre})
+    kinds = tuple(k for k in EVENT_KINDS if k not in ("tie_suspend", "tie_cut", "tie_create"))
+    return world, [opening, *draw(timelines(world, steps, max_events, kinds))]

@@ -138,7 +138,8 @@ def test_run_writes_every_table(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
     assert {"steps.csv", "actions.csv", "summary.csv", "network.csv", "manifest.json"} <= {
         p.name for p in out.iterdir()}
     scenario = builtin_scenarios()["classroom"]
-    n = load_scenario(scenario).scenario.steps
+    loaded = load_scenario(scenario)
+    n = loaded.scenario.steps
 
     steps = pd.read_csv(out / "steps.csv")
     assert len(steps) == 2 * (n + 1)  # one row per step (0..n) per replicate
@@ -151,7 +152,7 @@ def test_run_writes_every_table(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
     assert actions["step"].between(0, n).all()
     network = pd.read_csv(out / "network.csv")
     assert list(network.columns) == ["replicate", *sim.runner.NETWORK_COLUMNS]
-    assert set(network["step"]) <= {0, n}
+    assert set(network["step"]) <= {0, n, *loaded.scenario.plots.network_steps}
 
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["replicates"] == 2

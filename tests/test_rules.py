@@ -139,6 +139,21 @@ def test_tullock_equal_efforts_tie(a: float, r: float) -> None:
     assert rules.tullock_share(a, a, r) == pytest.approx(0.5)
 
 
+@FAST
+@given(st.floats(1e-3, 1e3), st.floats(1e-3, 1e3), st.floats(0.1, 3.0))
+def test_tullock_share_is_the_power_ratio(a: float, b: float, r: float) -> None:
+    assert rules.tullock_share(a, b, r) == pytest.approx(a**r / (a**r + b**r), rel=1e-9)
+
+
+@FAST
+@given(st.floats(1e-3, 1e3), st.floats(1e-3, 1e3), st.floats(0.1, 5.0), st.floats(0.0, 5.0))
+def test_tullock_decisiveness_favours_the_stronger_side(a: float, b: float, r: float,
+                                                        more: float) -> None:
+    strong, weak = max(a, b), min(a, b)
+    assert rules.tullock_share(strong, weak, r + more) >= rules.tullock_share(strong, weak, r) \
+        - 1e-12
+
+
 def test_tullock_one_empty_side_loses() -> None:
     assert rules.tullock_share(0.0, 2.0, 1.5) == 0.0
     assert rules.tullock_share(2.0, 0.0, 1.5) == 1.0
@@ -245,9 +260,9 @@ def test_expected_gain_sign_and_bounds(control: float, p: float, r: float) -> No
         assert owner <= 0.0
     if control <= 0.0:
         assert owner >= 0.0
-    if r > 0 and r <= control <= 1.0 - r:  # away from the edges: sign of p - 1/2
-        assert math.copysign(1.0, owner) == math.copysign(1.0, p - 0.5) or owner == 0.0
+    if min(r, 1.0 - control) == min(r, control) > 0:  # room both ways: sign of p - 1/2
         assert (owner > 0) == (p > 0.5)
+        assert (owner < 0) == (p < 0.5)
 
 
 @FAST
@@ -312,7 +327,7 @@ def test_pledge_applies_truth_table(obligation: str, scope: str, listed: bool | 
     theatres = None if listed is None else (["front"] if listed else ["elsewhere"])
     tie = _pledge(obligation, scope, theatres)
     owner = "P" if own else "Q"
-    assert rules.pledge_applies(tie, defender, "front", owner) == _expected_applies(
+    assert rules.pledge_applies(tie, defender, "front", owner, protege="P") == _expected_applies(
         obligation, scope, listed, defender, own)
 
 
@@ -321,12 +336,25 @@ def test_csto_pledge_does_not_cover_karabakh() -> None:
     csto = world.tie("rus_arm_csto")
     assert isinstance(csto, AllianceTie)
     karabakh = world.theatres["karabakh"]
-    assert not rules.pledge_applies(csto, True, "karabakh", karabakh.owner)
-    assert rules.pledge_applies(csto, True, "armenia", world.theatres["armenia"].owner)
+    armenia = world.theatres["armenia"].owner
+    assert not rules.pledge_applies(csto, True, "karabakh", karabakh.owner, protege="Armenia")
+    assert rules.pledge_applies(csto, True, "armenia", armenia, protege="Armenia")
+    # The mutual CSTO tie also runs Armenia -> Russia: it covers Russia at home only.
+    assert not rules.pledge_applies(csto, True, "armenia", armenia, protege="Russia")
     nakhchivan = world.tie("tur_aze_nakhchivan_guarantee")
     assert isinstance(nakhchivan, AllianceTie)
-    assert rules.pledge_applies(nakhchivan, True, "nakhchivan", "Azerbaijan")
-    assert not rules.pledge_applies(nakhchivan, True, "azerbaijan", "Azerbaijan")
+    assert rules.pledge_applies(nakhchivan, True, "nakhchivan", "Azerbaijan",
+                                protege="Azerbaijan")
+    assert not rules.pledge_applies(nakhchivan, True, "azerbaijan", "Azerbaijan",
+                                    protege="Azerbaijan")
+
+
+def test_pledge_scope_follows_the_protected_end_of_a_mutual_tie() -> None:
+    tie = _pledge("defence").model_copy(update={"mutual": True})  # G <-> P
+    assert rules.pledge_applies(tie, True, "front", "G", protege="G")
+    assert not rules.pledge_applies(tie, True, "front", "P", protege="G")
+    assert rules.pledge_applies(tie, True, "front", "P", protege="P")
+    assert not rules.pledge_applies(tie, True, "front", "G", protege="P")
 
 
 @FAST
@@ -337,7 +365,7 @@ def test_offence_never_for_defenders_and_neutrality_never_invoked(
     obligation: str, scope: str, defender: bool, listed: bool, owner: str
 ) -> None:
     tie = _pledge(obligation, scope, ["front"] if listed else None)
-    applies = rules.pledge_applies(tie, defender, "front", owner)
+    applies = rules.pledge_applies(tie, defender, "front", owner, protege="P")
     if obligation in ("neutrality", "non_aggression"):
         assert not applies
     if obligation == "offence" and defender:
