@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test setup clean
+.PHONY: run test setup browser clean
 
 setup: $(STAMP)
 
@@ -13,13 +13,20 @@ setup: $(STAMP)
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || "$$(.ci/find-python)" -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet -e '.[app,test]'
 	@touch $(STAMP)
+
+# The browser test drives Debian's Chromium (Playwright's own browser download does not work
+# offline); install it where we may (as root), else that one test skips and says why.
+browser:
+	@command -v chromium >/dev/null 2>&1 || [ "$$(id -u)" != 0 ] || \
+		{ apt-get update -qq && apt-get install -y -qq chromium >/dev/null; } || \
+		echo "chromium could not be installed: the browser test will be skipped"
 
 run: $(STAMP)
 	$(BIN)/alliance-sim run karabakh_2020 --out results/karabakh_2020 --force
 
-test: $(STAMP)
+test: $(STAMP) browser
 	$(BIN)/ruff check .
 	$(BIN)/pytest -q
 

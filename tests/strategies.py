@@ -204,13 +204,14 @@ EVENT_KINDS = ("offensive", "offensive", "mobilise", "mobilise", "distraction", 
 
 
 @st.composite
-def event_dicts(draw: st.DrawFn, world: World, steps: int, created: list[str],
+def event_dicts(draw: st.DrawFn, world: World, steps: int, created: dict[str, int],
                 kinds: tuple[str, ...] = EVENT_KINDS,
                 exclude: frozenset[str] = frozenset()) -> dict[str, Any]:
     """One event valid for ``world`` in a run of ``steps`` weeks.
 
-    ``created`` collects the ids of ties made by earlier ``tie_create`` events (so ids stay
-    unique). ``exclude`` names states the event must not involve.
+    ``created`` maps the ids of ties made by earlier ``tie_create`` events to their weeks (ids
+    stay unique; later events may suspend, restore or cut them from that week on). ``exclude``
+    names states the event must not involve.
     """
     states = [s for s in sorted(world.states) if s not in exclude]
     theatres = sorted(world.theatres)
@@ -219,6 +220,7 @@ def event_dicts(draw: st.DrawFn, world: World, steps: int, created: list[str],
     base: dict[str, Any] = {"step": step, "kind": kind}
     if kind in ("tie_suspend", "tie_restore", "tie_cut"):
         ties = [t.id for t in world.ties if not ({a for p in t.pairs() for a in p} & exclude)]
+        ties += [tie_id for tie_id, week in created.items() if week <= step]
         if ties:
             return base | {"tie": draw(st.sampled_from(ties))}
         kind = "distraction"
@@ -242,7 +244,7 @@ def event_dicts(draw: st.DrawFn, world: World, steps: int, created: list[str],
                            "precision": draw(st.booleans())}
         case "tie_create":
             tie_id = f"new{len(created)}"
-            created.append(tie_id)
+            created[tie_id] = step
             tie = draw(tie_dicts(tie_id, states, theatres, dated=False))
             return base | {"tie": tie}
         case "sanction":
@@ -261,7 +263,7 @@ def timelines(draw: st.DrawFn, world: World, steps: int, max_events: int = 8,
               kinds: tuple[str, ...] = EVENT_KINDS,
               exclude: frozenset[str] = frozenset()) -> list[Any]:
     """A list of scheduled events valid for ``world`` (pydantic ``Event`` objects)."""
-    created: list[str] = []
+    created: dict[str, int] = {}
     n = draw(st.integers(0, max_events))
     raw = [draw(event_dicts(world, steps, created, kinds, exclude)) for _ in range(n)]
     return [event(data) for data in raw]
@@ -286,8 +288,9 @@ def pledged_wars(draw: st.DrawFn, steps: int, max_events: int = 4) -> tuple[Worl
     """A war whose primaries hold pledges from third parties with consultation delays.
 
     One to three third parties pledge (defence, offence or consultation; delays of 1 to 3
-    weeks) to the attacker or the defender, and have a rivalry with the other side and a high
-    appetite for risk, so they often want to join, and the delay is what holds them back.
+    weeks) to the attacker or the defender (or to a fellow third party drawn in by the same
+    rivalry), and have a rivalry with the other side and a high appetite for risk, so they
+    often want to join, and the delay is what holds them back.
     """
     data = draw(world_dicts(min_states=3, max_states=6, max_ties=8, kinds=ALLIANCE_HEAVY))
     names = sorted(data["states"])
@@ -297,6 +300,14 @@ def pledged_wars(draw: st.DrawFn, steps: int, max_events: int = 4) -> tuple[Worl
     pledgers = draw(st.lists(st.sampled_from(thirds), min_size=1, max_size=3, unique=True))
     for i, pledger in enumerate(pledgers):
         protege, foe = draw(st.sampled_from([(attacker, defender), (defender, attacker)]))
+        fellows = [s for s in thirds if s != pledger]
+        if fellows and draw(st.booleans()):
+            # A pledge to a fellow third party, which the same rivalry draws into the war.
+            protege = draw(st.sampled_from(fellows))
+            data["ties"].append({"id": f"f{i}", "kind": "rivalry", "source": protege,
+                                 "target": foe, "mutual": True, "issue": "war",
+                                 "intensity": draw(figures(0.5, 1.0))})
+            data["states"][protege]["risk_appetite"] = draw(figures(0.6, 1.0))
         obligation = "offence" if protege == attacker else draw(
             st.sampled_from(["defence", "consultation"]))
         delay = draw(st.one_of(st.sampled_from([1.0, 2.0, 3.0]), values(0.5, 3.0)))

@@ -41,11 +41,13 @@ from sim.scenario import (
     InputError,
     LoadedScenario,
     Offensive,
+    Scenario,
     TieChange,
     TieCreate,
+    _check_world_references,
     load_scenario,
 )
-from sim.world import AllianceTie, World
+from sim.world import AllianceTie, World, iter_figures
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = sorted((ROOT / "scenarios").glob("*.toml"))
@@ -55,13 +57,10 @@ RUNS = settings(max_examples=40, deadline=None,
 SEEDS = st.integers(0, 2**32 - 1)
 
 #: Violations found by these tests and reported, not yet fixed in sim/. While a name is listed,
-#: the random-world checks step around that one case; its deterministic reproduction below is
-#: an ``xfail(strict=True)`` test, which starts failing once the bug is fixed: then remove the
-#: name here and the marker there.
-KNOWN_BUGS = frozenset({
-    "simultaneous_join",  # allies may join opposite sides (or pledgers join early) in one week
-    "aimless_support",  # a state with no tie at all still shows force or intervenes (logit)
-    "one_way_allies",  # net.allies lists a one-way pledge only under its pledger
+#: the random-world checks step around that one case, and its deterministic reproduction at
+#: the end of this file should be marked ``xfail(strict=True)``; remove both once fixed.
+KNOWN_BUGS: frozenset[str] = frozenset({
+    "co_joiner_delay",  # a pledger may join beside its protégé in the week both join, undelayed
 })
 
 
@@ -170,10 +169,9 @@ def check_consultations(model: AllianceModel, week: Week) -> None:
                 assert p.due
                 if p.obligation in ("defence", "offence"):  # honoured only by fighting
                     assert war.side_of(p.pledger) == war.side_of(p.protege), p
-        if war in week.new_wars:
-            continue  # nobody can have joined a war in the week it began
-        attackers, defenders = week.before[id(war)]
-        for state in week.joined.get(id(war), ()):
+        # A war begun by this week's events could be joined at once, seen with its primaries.
+        attackers, defenders = week.before.get(id(war), (war.attackers[:1], war.defenders[:1]))
+        for state in week.joined.get(id(war), set()) - set(war.primaries):
             side, seen = (war.attackers, attackers) if state in war.attackers else \
                 (war.defenders, defenders)
             # Pledges to the members the joiner saw when it chose (the side as it stood) ...
@@ -182,7 +180,7 @@ def check_consultations(model: AllianceModel, week: Week) -> None:
                 assert week.week - war.start >= math.ceil(min(delays)), (
                     f"{state} joined {seen} in week {week.week} of a war begun in week "
                     f"{war.start}, before its consultation delay {min(delays)}")
-            if "simultaneous_join" in KNOWN_BUGS:
+            if "co_joiner_delay" in KNOWN_BUGS:
                 continue
             # ... and to those who joined beside it in the same week.
             delays = covering_delays(model, state, side, war.theatre)
@@ -461,6 +459,21 @@ def test_a_state_without_ties_stays_out(world_events: tuple[World, list[Any], st
     run(world, events, seed, checks=[check_tieless(loner, acts)])
 
 
+@settings(RUNS, max_examples=60)
+@given(st.data())
+def test_generated_worlds_and_timelines_pass_scenario_validation(data: st.DataObject) -> None:
+    """The strategies make only inputs a scenario file could hold (guards the other tests)."""
+    world = data.draw(worlds())
+    events = data.draw(timelines(world, STEPS, max_events=12))
+    sc = Scenario.model_validate({"name": "generated", "steps": STEPS, "seed": 0},
+                                 context={"scenario": True})
+    sc = sc.model_copy(update={"events": events})
+    _check_world_references(Path("generated.toml"), sc, world)
+    for name, figure in iter_figures(world):
+        assert figure.range is not None and figure.range[0] <= figure.value <= figure.range[1]
+        assert figure.assumption == "generated", name
+
+
 # --- built-in scenarios ------------------------------------------------------------------------
 @pytest.mark.parametrize(("name", "loaded", "replicate"), scenario_runs(),
                          ids=[f"{n}-{r}" for n, _, r in scenario_runs()])
@@ -519,7 +532,7 @@ def test_records_do_not_depend_on_the_hash_seed(karabakh_in_two_processes: list[
     assert json.dumps(first[0]) == json.dumps(second[0])
 
 
-# --- known violations: deterministic reproductions (see the test report) -----------------------
+# --- regressions: deterministic reproductions of violations these tests found ---------------
 def _fig(value: float) -> dict[str, Any]:
     return {"value": value, "assumption": "test", "range": [min(0.0, value), max(1.0, value)]}
 
@@ -549,8 +562,6 @@ def two_camps_world(obligation: str = "non_aggression", delay: float = 0.0) -> W
     })
 
 
-@pytest.mark.xfail(strict=True, reason="BUG simultaneous_join: may_intervene is judged on the "
-                   "sides before the week, interventions are applied together")
 def test_allies_do_not_join_opposite_sides_in_the_same_week() -> None:
     offensive = event({"step": 0, "kind": "offensive", "attacker": "A", "defender": "B",
                        "theatre": "t"})
@@ -575,8 +586,6 @@ def load_world_2023() -> World:
     return load_scenario(ROOT / "scenarios" / "baseline.toml").world
 
 
-@pytest.mark.xfail(strict=True, reason="BUG one_way_allies: TieNetwork.reindex adds a one-way "
-                   "pledge to allies[pledger] only, so the protected state may fight its guarantor")
 def test_a_guarantee_binds_both_ends() -> None:
     """G guarantees P (one way); G attacks X; P, armed by X and hostile to G, must stay out."""
     world = World.model_validate({
@@ -601,8 +610,36 @@ def test_a_guarantee_binds_both_ends() -> None:
     assert "P" not in model.wars[0].defenders, model.log
 
 
-@pytest.mark.xfail(strict=True, reason="BUG aimless_support: with no tie at all a state still "
-                   "shows force (logit gives every option positive probability)")
+@pytest.mark.xfail(strict=True, reason="BUG co_joiner_delay: the carry-out re-check of an "
+                   "intervention looks at allies only, not at consultation delays")
+def test_a_pledger_waits_even_when_its_protege_joins_the_same_week() -> None:
+    """X owes Y a defence pledge with three weeks of consultations; both hate A, who attacks B.
+
+    Choosing together in week 0, Y joins B and so does X: X then fights beside Y before its
+    consultations are over (may_intervene saw only B on that side).
+    """
+    world = World.model_validate({
+        "meta": {"name": "co-joiners", "year": 2023},
+        "states": {name: _state() for name in ("A", "B", "X", "Y")},
+        "theatres": {"t": {"owner": "B", "held_by": "B", "owner_control": _fig(1.0),
+                           "share_of_owner_territory": _fig(1.0), "stake": _fig(1.0)}},
+        "ties": [
+            {"id": "xy", "kind": "alliance", "source": "X", "target": "Y",
+             "obligation": "defence", "strength": _fig(0.5), "consultation_delay": _fig(3.0)},
+            {"id": "xa", "kind": "rivalry", "source": "X", "target": "A", "mutual": True,
+             "issue": "i", "intensity": _fig(1.0)},
+            {"id": "ya", "kind": "rivalry", "source": "Y", "target": "A", "mutual": True,
+             "issue": "i", "intensity": _fig(1.0)},
+        ],
+        "model": builtin_model(logit_lambda=10.0),
+    })
+    offensive = event({"step": 0, "kind": "offensive", "attacker": "A", "defender": "B",
+                       "theatre": "t"})
+    model = run(world, [offensive], seed=1, steps=1)
+    defenders = model.wars[0].defenders
+    assert not {"X", "Y"} <= set(defenders), defenders
+
+
 def test_israel_without_ties_stays_out_of_karabakh() -> None:
     loaded = load_scenario(ROOT / "scenarios" / "karabakh_2020.toml")
     world = without_ties_of(loaded.world, "Israel")
@@ -612,9 +649,6 @@ def test_israel_without_ties_stays_out_of_karabakh() -> None:
     assert not acts, acts
 
 
-@pytest.mark.xfail(strict=True, raises=KeyError,
-                   reason="BUG: scenario validation checks tie ids in list order, not step "
-                   "order; the run then dies with KeyError")
 def test_a_tie_changed_before_it_is_created_is_an_input_error(tmp_path: Path) -> None:
     path = tmp_path / "order.toml"
     path.write_text("""

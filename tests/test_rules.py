@@ -160,15 +160,15 @@ def test_tullock_one_empty_side_loses() -> None:
     assert rules.tullock_share(0.0, 0.0, 1.5) == 0.5
 
 
-@pytest.mark.xfail(strict=True, raises=(ZeroDivisionError, OverflowError),
-                   reason="BUG: x**r underflows to 0 (or overflows) for extreme efforts; "
-                          "0/0 raises instead of returning a share (see the test report)")
 @pytest.mark.parametrize(("a", "b", "expected"), [
-    (1e-200, 1e-200, 0.5),   # both powers underflow to 0.0: 0 / (0 + 0)
-    (1e-200, 0.0, 1.0),      # a positive side against an empty one should win
-    (1e200, 1e200, 0.5),     # both powers overflow: OverflowError from float.__pow__
+    (1e-200, 1e-200, 0.5),   # both powers underflow to 0.0: once 0 / (0 + 0)
+    (1e-200, 0.0, 1.0),      # a positive side against an empty one wins
+    (1e200, 1e200, 0.5),     # both powers overflow: once OverflowError from float.__pow__
+    (1e-300, 1e300, 0.0),    # the ratio itself overflows
+    (1e300, 1e-300, 1.0),
 ])
 def test_tullock_share_at_extreme_efforts(a: float, b: float, expected: float) -> None:
+    """Regression: x**r under- or overflowed for extreme efforts (found by these tests)."""
     assert rules.tullock_share(a, b, 2.0) == pytest.approx(expected)
 
 
