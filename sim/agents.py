@@ -188,9 +188,9 @@ class StateAgent(mesa.Agent):
         m = self.model
         options: list[Choice] = []
         utilities: list[float] = []
-        for tie in m.net.arms:
+        for tie in m.net.arms_from.get(self.name, ()):
             side = war.side_of(tie.target)
-            if tie.source != self.name or side is None or war.side_of(self.name) == 1 - side:
+            if side is None or war.side_of(self.name) == 1 - side:
                 continue
             foe = war.sides()[1 - side][0]
             options.append(Choice("supply_arms", war, tie.target, foe))

@@ -1,7 +1,7 @@
 """Command line: ``alliance-sim`` (or ``python -m sim``).
 
-Commands: run, validate, plot, evidence, schema, list. Bad input prints one line on stderr
-naming the file, the field and what is allowed, and exits with status 2.
+Commands: run, sweep, compare, validate, plot, evidence, schema, list, app. Bad input prints
+one line on stderr naming the file, the field and what is allowed, and exits with status 2.
 """
 
 from __future__ import annotations
@@ -55,6 +55,46 @@ def cmd_run(args: argparse.Namespace) -> int:
         f"ceasefire in {int(summary['ceasefire'].sum())}; "
         f"results in {out}"
     )
+    return 0
+
+
+def cmd_sweep(args: argparse.Namespace) -> int:
+    """Run every replicate of every design point of a scenario; stream results to Parquet."""
+    from sim.sweep import run_sweep
+
+    loaded = load_scenario(resolve_scenario(args.scenario))
+    out = Path(args.out)
+    report = run_sweep(
+        loaded,
+        out,
+        resume=args.resume,
+        workers=args.workers,
+        dask=args.dask,
+        chunk_size=args.chunk_size,
+        retries=args.retries,
+    )
+    if not args.no_report:
+        from sim.analysis import sweep_report
+
+        sweep_report(out)
+    design = report.design
+    print(
+        f"{loaded.scenario.name}: {report.runs_done}/{design.runs} runs "
+        f"({len(design.points)} point(s) x {design.replicates} replicate(s); "
+        f"{report.runs_run} run now), {report.failed_runs} failed, {report.seconds:.1f} s; "
+        f"results in {out}" + ("" if args.no_report else f", report {out / 'report.html'}")
+    )
+    for chunk, error in report.failed:
+        print(f"alliance-sim: chunk {chunk} failed: {error}", file=sys.stderr)
+    return 1 if report.failed else 0
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    """Compare the outcomes of sweep folders side by side; write PNGs and an HTML report."""
+    from sim.analysis import compare_report
+
+    for path in compare_report([Path(f) for f in args.sweeps], Path(args.out)):
+        print(path)
     return 0
 
 
@@ -121,6 +161,28 @@ def cmd_list(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_app(args: argparse.Namespace) -> int:
+    """Serve the classroom app (sim/app.py, on Solara) until Ctrl+C."""
+    import importlib.util
+    import subprocess
+
+    if not 1 <= args.port <= 65535:
+        raise InputError("(command line)", "--port", f"must be 1 to 65535 (got {args.port})")
+    if importlib.util.find_spec("solara") is None:
+        raise InputError(
+            "(command line)", "app", "needs solara; install with: pip install 'alliance-sim[app]'"
+        )
+    app = Path(str(resources.files("sim"))) / "app.py"
+    command = [sys.executable, "-m", "solara", "run", str(app), "--host", args.host]
+    command += ["--port", str(args.port), "--production", "--no-open"]
+    print(f"alliance-sim app: open http://{args.host}:{args.port}/ in a browser; Ctrl+C stops it")
+    sys.stdout.flush()  # the URL comes before the server's own lines
+    try:
+        return subprocess.run(command, check=False).returncode
+    except KeyboardInterrupt:
+        return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Build the argument parser with one sub-command per task."""
     parser = argparse.ArgumentParser(
@@ -138,6 +200,30 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--force", action="store_true", help="replace an existing results folder")
     run.add_argument("--no-plots", action="store_true", help="write tables only")
     run.set_defaults(handler=cmd_run)
+
+    sweep = commands.add_parser(
+        "sweep",
+        help="run a scenario's sweep (design points x replicates) into Parquet",
+        description=cmd_sweep.__doc__,
+    )
+    sweep.add_argument("scenario", help="scenario file, or the name of a built-in scenario")
+    sweep.add_argument("--out", required=True, help="results folder (new, or with --resume)")
+    sweep.add_argument("--resume", action="store_true", help="run only what is not yet stored")
+    sweep.add_argument("--workers", type=int, help="processes (default: all cores; 1: serial)")
+    sweep.add_argument(
+        "--dask", metavar="ADDRESS", help="Dask scheduler tcp://HOST:PORT or 'local'"
+    )
+    sweep.add_argument("--chunk-size", type=int, help="runs per task (default: automatic)")
+    sweep.add_argument("--retries", type=int, default=2, help="retries of a failed chunk")
+    sweep.add_argument("--no-report", action="store_true", help="skip the analysis report")
+    sweep.set_defaults(handler=cmd_sweep)
+
+    compare = commands.add_parser(
+        "compare", help="compare sweep folders side by side", description=cmd_compare.__doc__
+    )
+    compare.add_argument("sweeps", nargs="+", help="folders written by 'alliance-sim sweep'")
+    compare.add_argument("--out", required=True, help="folder for the PNGs and report.html")
+    compare.set_defaults(handler=cmd_compare)
 
     validate = commands.add_parser(
         "validate", help="check scenario files", description=cmd_validate.__doc__
@@ -169,6 +255,15 @@ def build_parser() -> argparse.ArgumentParser:
         "list", help="list built-in scenarios", description=cmd_list.__doc__
     )
     listing.set_defaults(handler=cmd_list)
+
+    app = commands.add_parser(
+        "app", help="serve the classroom app in a browser", description=cmd_app.__doc__
+    )
+    app.add_argument(
+        "--host", default="127.0.0.1", help="address to listen on (default: this computer only)"
+    )
+    app.add_argument("--port", type=int, default=8765, help="port (default: 8765)")
+    app.set_defaults(handler=cmd_app)
     return parser
 
 

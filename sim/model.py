@@ -270,6 +270,13 @@ class AllianceModel(mesa.Model):
                 conflict.mediating = set()
         settling: dict[int, set[str]] = defaultdict(set)
         supportive: set[tuple[str, str]] = set()
+        # Who joins which side this week: a joiner's pledges to a fellow joiner bind it too.
+        self.joining: dict[tuple[int, int | None], set[str]] = defaultdict(set)
+        for agent in self.states.values():
+            for choice in agent.choices:
+                if choice.action == "intervene" and isinstance(choice.conflict, War):
+                    war = choice.conflict
+                    self.joining[id(war), war.side_of(choice.beneficiary)].add(agent.name)
         for agent in self.states.values():
             for choice in agent.choices:
                 self._carry_out_one(agent.name, choice, settling, supportive)
@@ -293,10 +300,13 @@ class AllianceModel(mesa.Model):
             case "show_of_force":
                 conflict.shows.setdefault(friend, set()).add(state)
             case "intervene" if isinstance(conflict, War):
-                side = conflict.attackers if friend in conflict.attackers else conflict.defenders
-                other = conflict.defenders if side is conflict.attackers else conflict.attackers
-                if self.net.allies[state] & set(other):
-                    return  # an ally joined the other side earlier this week: stay out
+                index = conflict.side_of(friend)
+                side, other = conflict.sides()[index], conflict.sides()[1 - index]
+                fellows = sorted(self.joining[id(conflict), index] - {state})
+                # Re-check against the sides as they stand now: an ally may have joined the
+                # other side earlier this week, or a protégé may be joining this one with us.
+                if not self.states[state].may_intervene(conflict, [*side, *fellows], other):
+                    return
                 side.append(state)
                 conflict.strength[state] = 1.0
                 conflict.losses[state] = 0.0

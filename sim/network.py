@@ -14,13 +14,8 @@ from sim.rules import noisy_or, pair_sign
 from sim.world import (
     AllianceTie,
     ArmsTie,
-    BorderTie,
-    EnergyTie,
     MediationTie,
-    RivalryTie,
     Tie,
-    TradeTie,
-    TransitTie,
     World,
 )
 
@@ -77,44 +72,53 @@ class TieNetwork:
         self.neighbours: dict[str, set[str]] = defaultdict(set)
         self.pledges: list[tuple[AllianceTie, str, str]] = []
         self.arms: list[ArmsTie] = []
+        #: Active arms ties by supplier, in tie order.
+        self.arms_from: dict[str, list[ArmsTie]] = defaultdict(list)
         self.mediators: list[MediationTie] = []
         full_trade = self.world.param("trade_full_turnover_bn")
         for tie in self.active():
             # A tie weighs once per pair, however many directions it runs in.
             pair = (min(tie.source, tie.target), max(tie.source, tie.target))
-            match tie:
-                case AllianceTie():
+            # Dispatch on the ``kind`` tag: a class pattern on a pydantic model goes through
+            # ABCMeta.__instancecheck__, which dominated reindexing large worlds.
+            match tie.kind:
+                case "alliance":
                     positive[pair].append(tie.strength.value)
                     for a, b in tie.pairs():
                         # Alliance binds both ends, even a one-way guarantee.
                         self.allies[a].add(b)
                         self.allies[b].add(a)
                         self.pledges.append((tie, a, b))
-                case ArmsTie():
+                case "arms":
                     positive[pair].append(self._arms_strength(tie))
                     self.arms.append(tie)
-                case EnergyTie() | TransitTie():
+                    self.arms_from[tie.source].append(tie)
+                case "energy" | "transit":
                     positive[pair].append(tie.share.value)
                     depends[tie.target, tie.source].append(tie.share.value)
-                case TradeTie():
+                case "trade":
                     intensity = min(1.0, tie.turnover_usd_bn.value / full_trade)
                     positive[pair].append(intensity)
                     for a, b in tie.pairs():
                         depends[b, a].append(intensity)
-                case BorderTie():
+                case "border":
                     for a, b in tie.pairs():
                         self.neighbours[a].add(b)
-                case RivalryTie():
+                case "rivalry":
                     rivalry[pair].append(tie.intensity.value)
-                case MediationTie():
+                case "mediation":
                     self.mediators.append(tie)
         self.bond = _symmetric(positive)
         self.hostility = _symmetric(rivalry)
         self.dependence = {pair: noisy_or(ws) for pair, ws in depends.items()}
+        # Grouped by state in one pass (not one scan of all pairs per state), in the pairs'
+        # order, so each state's noisy-or multiplies the same factors in the same order.
+        by_state: dict[str, list[float]] = defaultdict(list)
+        for (a, _), w in self.dependence.items():
+            by_state[a].append(w)
         #: Each state's overall dependence: noisy-or over the states it depends on.
         self.dependence_of: dict[str, float] = {
-            name: noisy_or(w for (a, _), w in self.dependence.items() if a == name)
-            for name in self.world.states
+            name: noisy_or(by_state.get(name, ())) for name in self.world.states
         }
         self._signed: dict[frozenset[frozenset[str]], frozenset[tuple[str, str, int]]] = {}
 

@@ -155,6 +155,40 @@ class PlotOptions(Strict):
     )
 
 
+SWEEP_DESIGNS = ("grid", "latin", "sobol", "morris")
+
+
+class Sweep(Strict):
+    """How to sweep a scenario: replicates, and a grid or a sampled design over its figures.
+
+    Parameters are the dotted paths of ``[overrides]``. ``grid`` lists values per parameter
+    (every combination is a design point); ``ranges`` gives ``[low, high]`` per parameter for
+    the sampled designs (Latin hypercube, Sobol, Morris), which draw ``samples`` base samples.
+    """
+
+    replicates: StrictInt | None = Field(
+        None, ge=1, le=MAX_REPLICATES, description="Replicates per point; default: the scenario's."
+    )
+    design: Literal["grid", "latin", "sobol", "morris"] = Field(
+        "grid", description="'grid' over listed values, or a sampled design over 'ranges'."
+    )
+    grid: dict[str, list[StrictFloat]] = Field(
+        default_factory=dict, description="Dotted path -> the values to try (design 'grid')."
+    )
+    ranges: dict[str, tuple[StrictFloat, StrictFloat]] = Field(
+        default_factory=dict,
+        description="Dotted path -> [low, high] (designs 'latin', 'sobol', 'morris').",
+    )
+    samples: StrictInt | None = Field(
+        None,
+        ge=2,
+        le=MAX_REPLICATES,
+        description="Base samples: points for 'latin', N for 'sobol' (a power of 2; "
+        "N*(D+2) points), trajectories for 'morris' (N*(D+1) points).",
+    )
+    levels: StrictInt = Field(4, ge=2, le=100, description="Grid levels of 'morris'.")
+
+
 class Scenario(Strict):
     """A scenario file."""
 
@@ -180,6 +214,7 @@ class Scenario(Strict):
     )
     events: list[Event] = []
     plots: PlotOptions = PlotOptions()
+    sweep: Sweep | None = Field(None, description="What 'alliance-sim sweep' varies.")
 
 
 @dataclass(frozen=True)
@@ -362,6 +397,24 @@ def check_number(file: Path, field: str, name: str, value: float) -> None:
         raise InputError(file, field, f"must be between 0 and 1 (got {value})")
 
 
+def check_figure_path(file: Path, where: str, path: str, figures: dict[str, Figure]) -> None:
+    """A dotted path must name a figure of the world; else say which paths are near it."""
+    if path in figures:
+        return
+    parts = path.split(".")
+    known: list[str] = []
+    for cut in range(len(parts) - 1, 0, -1):  # the longest prefix that names something
+        known = sorted(p for p in figures if p.startswith(".".join(parts[:cut]) + "."))[:8]
+        if known:
+            break
+    hint = (
+        f"e.g. {', '.join(known)}"
+        if known
+        else "paths start with states., theatres., ties. or model."
+    )
+    raise InputError(file, where, f"no such figure in the world; {hint}")
+
+
 def apply_overrides(file: Path, sc: Scenario, world: World) -> World:
     """Return a copy of ``world`` with the scenario's levers and overrides set."""
     world = world.model_copy(deep=True)
@@ -374,22 +427,51 @@ def apply_overrides(file: Path, sc: Scenario, world: World) -> World:
     settings.update(sc.overrides)
     for path, value in settings.items():
         where = f"overrides.{path}" if path in sc.overrides else f"levers.{path.split('.', 1)[1]}"
-        if path not in figures:
-            parts = path.split(".")
-            known: list[str] = []
-            for cut in range(len(parts) - 1, 0, -1):  # the longest prefix that names something
-                known = sorted(p for p in figures if p.startswith(".".join(parts[:cut]) + "."))[:8]
-                if known:
-                    break
-            hint = (
-                f"e.g. {', '.join(known)}"
-                if known
-                else "paths start with states., theatres., ties. or model."
-            )
-            raise InputError(file, where, f"no such figure in the world; {hint}")
+        check_figure_path(file, where, path, figures)
         check_number(file, where, path.rsplit(".", 1)[1], value)
         figures[path].value = value
     return world
+
+
+def _check_sweep(file: Path, sweep: Sweep, world: World) -> None:
+    """Check a sweep's parameters exist and its values are allowed, like ``[overrides]``."""
+    figures = dict(iter_figures(world))
+    sampled = sweep.design != "grid"
+    if sampled and sweep.grid:
+        raise InputError(file, "sweep.grid", f"design {sweep.design!r} takes 'ranges', not 'grid'")
+    if not sampled and sweep.ranges:
+        raise InputError(file, "sweep.ranges", "design 'grid' takes 'grid', not 'ranges'")
+    if sampled and not sweep.ranges:
+        raise InputError(file, "sweep.ranges", f"design {sweep.design!r} needs at least one range")
+    if sampled and sweep.samples is None:
+        raise InputError(file, "sweep.samples", f"design {sweep.design!r} needs 'samples'")
+    # Sobol' sequences lose their balance properties off powers of two (SALib warns).
+    if (
+        sweep.design == "sobol"
+        and sweep.samples is not None
+        and sweep.samples & (sweep.samples - 1)
+    ):
+        raise InputError(
+            file, "sweep.samples", f"must be a power of 2 for 'sobol' (got {sweep.samples})"
+        )
+    for path, values in sweep.grid.items():
+        where = f"sweep.grid.{path}"
+        check_figure_path(file, where, path, figures)
+        if not values:
+            raise InputError(file, where, "needs at least one value")
+        if len(set(values)) != len(values):
+            raise InputError(file, where, f"values must differ (got {values})")
+        for value in values:
+            check_number(file, where, path.rsplit(".", 1)[1], value)
+    for path, (low, high) in sweep.ranges.items():
+        where = f"sweep.ranges.{path}"
+        check_figure_path(file, where, path, figures)
+        for value in (low, high):
+            check_number(file, where, path.rsplit(".", 1)[1], value)
+        if not low < high:
+            raise InputError(
+                file, where, f"needs [low, high] with low < high (got [{low}, {high}])"
+            )
 
 
 def load_world_file(path: str | Path, file: str | Path, field: str) -> World:
@@ -435,4 +517,6 @@ def load_scenario(path: str | Path) -> LoadedScenario:
     world = load_world_file(world_path, file, "world")
     _check_world_references(file, sc, world)
     world = apply_overrides(file, sc, world)
+    if sc.sweep is not None:
+        _check_sweep(file, sc.sweep, world)
     return LoadedScenario(file, text, hashlib.sha256(raw).hexdigest(), sc, world)

@@ -7,6 +7,7 @@ derived by a stated formula, or an assumption with a reason and a range for sens
 
 from __future__ import annotations
 
+import math
 import tomllib
 from importlib import resources
 from pathlib import Path
@@ -264,6 +265,10 @@ class World(Strict):
         for where, figure in iter_figures(self):
             if figure.doc is not None and figure.doc not in self.documents:
                 raise ValueError(f"{where}.doc: unknown document {figure.doc!r}")
+            if not math.isfinite(figure.value) or figure.value < 0:
+                raise ValueError(f"{where}: must be a finite number >= 0 (got {figure.value})")
+            if where.rsplit(".", 1)[1] in UNIT_INTERVAL_FIELDS and figure.value > 1:
+                raise ValueError(f"{where}: must be between 0 and 1 (got {figure.value})")
         for i, tie in enumerate(self.ties):
             for j, ev in enumerate(tie.evidence):
                 if ev.doc not in self.documents:

@@ -56,12 +56,6 @@ RUNS = settings(max_examples=40, deadline=None,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 SEEDS = st.integers(0, 2**32 - 1)
 
-#: Violations found by these tests and reported, not yet fixed in sim/. While a name is listed,
-#: the random-world checks step around that one case, and its deterministic reproduction at
-#: the end of this file should be marked ``xfail(strict=True)``; remove both once fixed.
-KNOWN_BUGS: frozenset[str] = frozenset({
-    "co_joiner_delay",  # a pledger may join beside its protégé in the week both join, undelayed
-})
 
 
 # --- driving a run -------------------------------------------------------------------------------
@@ -142,11 +136,6 @@ def check_no_ally_on_the_other_side(model: AllianceModel, week: Week) -> None:
                 continue  # an alliance binds both ends, whichever way its pledge runs
             if {a, d} == set(war.primaries) and offensive_primaries(model, war):
                 continue
-            if "one_way_allies" in KNOWN_BUGS and not (d in allies[a] and a in allies[d]):
-                continue
-            if "simultaneous_join" in KNOWN_BUGS and {a, d} <= entered \
-                    and not {a, d} & set(war.primaries):
-                continue  # both chose in the same week, neither seeing the other join
             raise AssertionError(
                 f"week {week.week}: {a} (attacking) and {d} (defending) are allies in "
                 f"{war.theatre} war {war.primaries}; joined this week: {sorted(entered)}")
@@ -180,8 +169,6 @@ def check_consultations(model: AllianceModel, week: Week) -> None:
                 assert week.week - war.start >= math.ceil(min(delays)), (
                     f"{state} joined {seen} in week {week.week} of a war begun in week "
                     f"{war.start}, before its consultation delay {min(delays)}")
-            if "co_joiner_delay" in KNOWN_BUGS:
-                continue
             # ... and to those who joined beside it in the same week.
             delays = covering_delays(model, state, side, war.theatre)
             if delays:
@@ -327,11 +314,6 @@ def pledge_should_apply(tie: AllianceTie, protege: str, defending: bool, theatre
     return tie.scope == "any" or owner == protege
 
 
-def reverse_of_mutual(tie: AllianceTie, protege: str) -> bool:
-    """The pledge runs target -> source of a mutual tie with own_territory scope."""
-    return tie.mutual and protege == tie.source and tie.scope == "own_territory"
-
-
 def check_invoked_pledges(model: AllianceModel, week: Week) -> None:
     """A new war invokes exactly the pledges to its primaries that its conditions cover."""
     if any(isinstance(e, TieChange | TieCreate) for e in model.schedule.get(week.week, ())):
@@ -343,8 +325,6 @@ def check_invoked_pledges(model: AllianceModel, week: Week) -> None:
             if protege not in war.primaries or pledger in war.primaries:
                 continue
             key = (tie.id, pledger, protege)
-            if "mutual_scope" in KNOWN_BUGS and reverse_of_mutual(tie, protege):
-                continue
             defending = protege == war.defenders[0]
             assert (key in invoked) == pledge_should_apply(tie, protege, defending,
                                                            war.theatre, owner), key
@@ -454,8 +434,7 @@ def check_tieless(loner: str, acts: Sequence[str]) -> Check:
 def test_a_state_without_ties_stays_out(world_events: tuple[World, list[Any], str],
                                         seed: int) -> None:
     world, events, loner = world_events
-    acts = ("mediate",) if "aimless_support" in KNOWN_BUGS else \
-        ("mediate", "intervene", "show_of_force")
+    acts = ("mediate", "intervene", "show_of_force")
     run(world, events, seed, checks=[check_tieless(loner, acts)])
 
 
@@ -610,8 +589,6 @@ def test_a_guarantee_binds_both_ends() -> None:
     assert "P" not in model.wars[0].defenders, model.log
 
 
-@pytest.mark.xfail(strict=True, reason="BUG co_joiner_delay: the carry-out re-check of an "
-                   "intervention looks at allies only, not at consultation delays")
 def test_a_pledger_waits_even_when_its_protege_joins_the_same_week() -> None:
     """X owes Y a defence pledge with three weeks of consultations; both hate A, who attacks B.
 

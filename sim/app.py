@@ -1,0 +1,213 @@
+"""Classroom app: pick a scenario, move a lever, watch the network and the outcome change.
+
+Run it with ``alliance-sim app`` (or ``solara run sim/app.py``). Every browser tab gets its
+own scenario, settings and model: all state lives in ``use_reactive``/``use_state`` inside
+:func:`Page`, never at module level, so a class of students can share one server.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import tempfile
+from pathlib import Path
+
+import matplotlib as mpl
+import solara
+
+from sim.classroom import (
+    MAX_ARMS_FACTOR,
+    Settings,
+    apply_settings,
+    arms_ties,
+    compare,
+    comparison_markdown,
+    default_settings,
+    network_now,
+    new_model,
+    outcome_summary,
+    stored_from_model,
+)
+from sim.cli import builtin_scenarios
+from sim.model import AllianceModel
+from sim.plots import STYLE, timeseries_figure
+from sim.scenario import InputError, LoadedScenario, load_scenario
+
+REPLICATES = 5
+KEY = (
+    "Circle area: military strength (the number under the name); red ring: fighting. "
+    "Thicker lines: stronger ties. Arrows: supplier → recipient, attacker → defender."
+)
+# Large type for a projector at the back of a classroom.
+CSS = """
+.v-application, .v-label, .v-input, .v-btn, .v-select__selection { font-size: 20px !important; }
+.v-application h1 { font-size: 40px; } .v-application h2 { font-size: 30px; }
+.v-application li, .v-application p, .v-application td, .v-application th { font-size: 22px; }
+.v-btn { min-height: 48px; }
+"""
+
+
+def load(source: str | Path, shown_as: str | None = None) -> tuple[LoadedScenario | None, str]:
+    """Load a scenario; return it and no error, or None and the one-line error to show."""
+    try:
+        return load_scenario(source), ""
+    except InputError as error:
+        return None, f"{shown_as or error.file}: {error.field}: {error.message}"
+
+
+@solara.component
+def Lever(label: str, value: float, on_value, maximum: float = 1.0) -> None:
+    """One slider with its value written beside it."""
+    solara.SliderFloat(
+        label, value=value, on_value=on_value, min=0, max=maximum, step=0.05, thumb_label=False
+    )
+
+
+@solara.component
+def Levers(loaded: LoadedScenario, settings: solara.Reactive[Settings]) -> None:
+    """Sliders and switches; each change becomes the scenario's levers, overrides, events."""
+    s = settings.value
+
+    def put(**changes) -> None:
+        settings.set(dataclasses.replace(settings.value, **changes))
+
+    solara.Markdown("### Events")
+    solara.Switch(
+        label="Russia distracted elsewhere",
+        value=s.russia_distracted,
+        on_value=lambda v: put(russia_distracted=v),
+    )
+    solara.Switch(
+        label="Turkish drones and arms",
+        value=s.turkish_drones,
+        on_value=lambda v: put(turkish_drones=v),
+    )
+    solara.Switch(
+        label="Israeli supplies cut", value=s.israel_cut, on_value=lambda v: put(israel_cut=v)
+    )
+    solara.Markdown("### Honouring pledges (commitment)")
+    for state in sorted(s.commitment):
+        Lever(
+            f"{state}: {s.commitment[state]:.2f}",
+            s.commitment[state],
+            lambda v, st=state: put(commitment={**settings.value.commitment, st: v}),
+        )
+    solara.Markdown("### Arms support (× scenario volume)")
+    for tie in arms_ties(loaded):
+        factor = s.arms.get(tie.id, 1.0)
+        Lever(
+            f"{tie.source} → {tie.target}: {factor:.2f}×",
+            factor,
+            lambda v, t=tie.id: put(arms={**settings.value.arms, t: v}),
+            MAX_ARMS_FACTOR,
+        )
+    solara.Markdown("### Every state")
+    risk = sum(s.risk_appetite.values()) / len(s.risk_appetite)
+    Lever(
+        f"Risk appetite: {risk:.2f}",
+        risk,
+        lambda v: put(risk_appetite=dict.fromkeys(s.risk_appetite, v)),
+    )
+    weight = sum(s.economic_weight.values()) / len(s.economic_weight)
+    Lever(
+        f"Weight of energy and trade ties: {weight:.2f}",
+        weight,
+        lambda v: put(economic_weight=dict.fromkeys(s.economic_weight, v)),
+        3.0,
+    )
+
+
+@solara.component
+def Page() -> None:
+    """The whole page: scenario picker and levers at the side; run, pictures and outcome."""
+    solara.Style(CSS)
+    solara.Title("alliance-sim classroom")
+    builtin = builtin_scenarios()
+    first = "classroom" if "classroom" in builtin else next(iter(builtin))
+    initial = solara.use_memo(lambda: load(builtin[first])[0], [])
+    loaded = solara.use_reactive(initial)
+    settings = solara.use_reactive(default_settings(initial))
+    choice = solara.use_reactive(first)
+    path_text = solara.use_reactive("")
+    error = solara.use_reactive("")
+
+    def open_scenario(source: str | Path, shown_as: str | None = None) -> None:
+        found, message = load(source, shown_as)
+        error.set(message)
+        if found is not None:
+            loaded.set(found)
+            settings.set(default_settings(found))
+
+    def on_upload(file: dict) -> None:
+        # load_scenario reads a path, so the upload goes to a private temporary file first.
+        target = Path(tempfile.mkdtemp(prefix="alliance-sim-upload-")) / Path(file["name"]).name
+        target.write_bytes(file["data"])
+        open_scenario(target, shown_as=file["name"])
+
+    with solara.Columns([1, 3]):
+        with solara.Column():
+            solara.Markdown("## Scenario")
+            solara.Select(
+                "Built-in scenario",
+                values=list(builtin),
+                value=choice.value,
+                on_value=lambda name: (choice.set(name), open_scenario(builtin[name])),
+            )
+            solara.InputText("…or the path of a scenario file", value=path_text)
+            solara.Button(
+                "Load file", on_click=lambda: open_scenario(path_text.value.strip()), outlined=True
+            )
+            solara.FileDrop(label="…or drop a scenario file here", on_file=on_upload, lazy=False)
+            if error.value:
+                solara.Error(error.value)
+            Levers(loaded.value, settings)
+        Main(loaded.value, settings.value)
+
+
+def run_to(loaded: LoadedScenario, weeks: int) -> AllianceModel:
+    """A fresh model of replicate 0 stepped ``weeks`` weeks (the same seed gives the same run)."""
+    model = new_model(loaded)
+    for _ in range(weeks):
+        model.step()
+    return model
+
+
+@solara.component
+def Main(loaded: LoadedScenario, settings: Settings) -> None:
+    """Step, run, reset; the network, the weekly plots, the outcome and the comparison."""
+    sc = loaded.scenario
+    applied = solara.use_memo(lambda: apply_settings(loaded, settings), [loaded, settings])
+    # The page keeps the week, not the model: a moved slider replays the what-if to the same
+    # week from the same seed, so the class sees the change at the moment they are looking at.
+    week = solara.use_reactive(0)
+    weeks = min(week.value, sc.steps)
+    model = solara.use_memo(lambda: run_to(applied, weeks), [applied, weeks])
+    comparison = solara.use_reactive(("", None))
+
+    def run_comparison() -> None:
+        before = apply_settings(loaded, default_settings(loaded))
+        comparison.set((comparison_markdown(compare(before, applied, REPLICATES)), applied))
+
+    solara.Markdown(f"# {sc.name}\n**{sc.question}**")
+    with solara.Row(style={"align-items": "center"}):
+        solara.Button("Step one week", on_click=lambda: week.set(weeks + 1), color="primary")
+        solara.Button("Run to the end", on_click=lambda: week.set(sc.steps), color="primary")
+        solara.Button("Reset", on_click=lambda: week.set(0), outlined=True)
+        solara.Markdown(f"## Week {model.week} of {sc.steps}")
+    with mpl.rc_context(STYLE):
+        stored = stored_from_model(applied, model)
+        network = network_now(stored)
+        network.supxlabel("")  # the key is written below the picture, in large type
+        with solara.Columns([3, 2]):
+            with solara.Column():
+                solara.FigureMatplotlib(network, dpi=72, format="png")
+                solara.Markdown(KEY)
+            with solara.Column():
+                solara.Markdown("## What happened")
+                lines = outcome_summary(applied, model) if model.week else ["Not started."]
+                solara.Markdown("\n".join(f"- {line}" for line in lines))
+        solara.FigureMatplotlib(timeseries_figure(stored), dpi=72, format="png")
+    solara.Markdown(f"## Before and after the what-if ({REPLICATES} runs each)")
+    solara.Button("Compare with the scenario as it is", on_click=run_comparison, color="primary")
+    table, for_settings = comparison.value
+    if table and for_settings is applied:
+        solara.Markdown(table)

@@ -1,0 +1,96 @@
+"""The model's invariants on random generated worlds, not only on the built-in one."""
+
+import math
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from sim.generate import OBLIGATIONS, generate_events, generate_world
+from sim.model import AllianceModel
+from sim.runner import replicate_rng
+from sim.world import AllianceTie
+
+STEPS = 30
+FEW = settings(max_examples=20, deadline=None)
+worlds = st.tuples(st.integers(3, 30), st.integers(0, 2**32 - 1))
+
+
+def run(n: int, seed: int, replicate: int = 0) -> AllianceModel:
+    """Run a generated world with generated wars and crises, checking invariants every week."""
+    world = generate_world(n, seed)
+    model = AllianceModel(
+        world, events=generate_events(world, STEPS, seed), rng=replicate_rng(seed, replicate)
+    )
+    for _ in range(STEPS):
+        model.step()
+        check_week(model)
+    return model
+
+
+def check_week(model: AllianceModel) -> None:
+    """Invariants that hold after every week."""
+    for war in model.wars:
+        for a in war.attackers:
+            # Alliances only grow through events, and generated timelines create none.
+            assert not model.net.allies[a] & set(war.defenders), (a, war.defenders)
+        assert all(0.0 <= s <= 1.0 for s in war.strength.values())
+    assert all(0.0 <= c <= 1.0 for c in model.control.values())
+    assert all(0.0 <= t <= 1.0 for t in model.trust.values())
+    row = model.records[-1]
+    assert math.isnan(row["reliability"]) or 0.0 <= row["reliability"] <= 1.0
+    assert 0 <= row["pledges_honoured"] <= row["pledges_due"]
+
+
+@FEW
+@given(worlds)
+def test_invariants_hold_on_generated_worlds(case):
+    run(*case)
+
+
+@settings(max_examples=5, deadline=None)
+@given(worlds)
+def test_same_seed_same_run(case):
+    first, second = run(*case), run(*case)
+    assert first.log == second.log
+    assert str(first.records) == str(second.records)  # str: nan != nan
+
+
+@settings(max_examples=10, deadline=None)
+@given(worlds)
+def test_same_seed_same_world(case):
+    assert generate_world(*case) == generate_world(*case)
+
+
+def test_different_seeds_give_different_worlds():
+    assert generate_world(20, 1) != generate_world(20, 2)
+
+
+def test_generated_world_has_every_tie_kind_and_obligation():
+    world = generate_world(60, 3)
+    kinds = {tie.kind for tie in world.ties}
+    assert kinds == {
+        "alliance",
+        "arms",
+        "energy",
+        "trade",
+        "transit",
+        "border",
+        "rivalry",
+        "mediation",
+    }
+    obligations = {t.obligation for t in world.ties if isinstance(t, AllianceTie)}
+    assert obligations == set(OBLIGATIONS)
+    assert any(t.claimants for t in world.theatres.values())
+
+
+def test_generated_events_start_wars():
+    """Generated timelines do produce wars, so the invariants above are tested under fire."""
+    model = run(40, 5)
+    assert model.wars
+
+
+@pytest.mark.parametrize("n", [0, 1])
+def test_too_few_states_is_an_error(n):
+    with pytest.raises(ValueError, match="at least 2"):
+        generate_world(n, 0)

@@ -1,0 +1,334 @@
+"""Sweeps: the [sweep] spec and its validation, designs, seeds, executors and the results folder."""
+
+from __future__ import annotations
+
+import json
+import textwrap
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pandas as pd
+import pytest
+from distributed import LocalCluster
+from SALib.sample import latin, morris, sobol
+
+from sim import sweep
+from sim.cli import EXIT_BAD_INPUT, main
+from sim.runner import run_scenario
+from sim.scenario import load_scenario
+
+SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
+
+BASE = """\
+name = "t"
+year = 2020
+steps = 6
+seed = 5
+replicates = 3
+
+[[events]]
+step = 0
+kind = "offensive"
+attacker = "Azerbaijan"
+defender = "Armenia"
+theatre = "karabakh"
+"""
+
+GRID = BASE + """
+[sweep]
+replicates = 3
+
+[sweep.grid]
+"model.tullock_r" = [1.0, 2.0]
+"ties.tur_aze_arms.volume_usd_m" = [10, 200]
+"""
+
+
+def write(folder: Path, text: str, name: str = "s.toml") -> Path:
+    path = folder / name
+    path.write_text(text)
+    return path
+
+
+def stored(folder: Path, table: str = "runs") -> pd.DataFrame:
+    """A stored table, in run order (and week order for steps)."""
+    keys = ["run", "step"] if table == "steps" else ["run"]
+    return pd.read_parquet(folder / table).sort_values(keys, ignore_index=True)
+
+
+@pytest.fixture(scope="module")
+def cluster() -> object:
+    with LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+    ) as local:
+        yield local
+
+
+# --- the spec and its validation -------------------------------------------------------------
+
+BAD_SPECS = [
+    ('[sweep.grid]\n"model.tullock_q" = [1.0]\n', "sweep.grid.model.tullock_q", "no such figure"),
+    (
+        '[sweep.grid]\n"ties.aze_isr_oil.share" = [0.5, 1.5]\n',
+        "sweep.grid.ties.aze_isr_oil.share",
+        "between 0 and 1",
+    ),
+    ('[sweep.grid]\n"model.tullock_r" = [1.0, 1.0]\n', "sweep.grid.model.tullock_r", "differ"),
+    ('[sweep.grid]\n"model.tullock_r" = []\n', "sweep.grid.model.tullock_r", "at least one"),
+    ('[sweep.grid]\n"model.tullock_r" = [-1.0]\n', "sweep.grid.model.tullock_r", "from 0 to"),
+    (
+        '[sweep]\ndesign = "sobol"\nsamples = 6\n[sweep.ranges]\n"model.tullock_r" = [1, 2]\n',
+        "sweep.samples",
+        "power of 2",
+    ),
+    (
+        '[sweep]\ndesign = "latin"\nsamples = 8\n[sweep.ranges]\n"model.tullock_r" = [2, 1]\n',
+        "sweep.ranges.model.tullock_r",
+        "low < high",
+    ),
+    (
+        '[sweep]\ndesign = "morris"\nsamples = 4\n'
+        '[sweep.ranges]\n"states.Russia.commitment" = [0.5, 2]\n',
+        "sweep.ranges.states.Russia.commitment",
+        "between 0 and 1",
+    ),
+    ('[sweep]\ndesign = "latin"\n[sweep.ranges]\n"model.tullock_r" = [1, 2]\n', "sweep.samples",
+     "needs 'samples'"),
+    ('[sweep]\ndesign = "sobol"\nsamples = 8\n', "sweep.ranges", "at least one range"),
+    (
+        '[sweep]\ndesign = "sobol"\nsamples = 8\n[sweep.grid]\n"model.tullock_r" = [1.0]\n',
+        "sweep.grid",
+        "takes 'ranges'",
+    ),
+    ('[sweep.ranges]\n"model.tullock_r" = [1, 2]\n', "sweep.ranges", "takes 'grid'"),
+    ('[sweep]\ndesign = "factorial"\n', "sweep.design", "'grid', 'latin', 'sobol' or 'morris'"),
+    ("[sweep]\nreplicates = 0\n", "sweep.replicates", "greater than or equal to 1"),
+    ("[sweep]\nrepliactes = 3\n", "sweep.repliactes", "unknown field"),
+]
+
+
+@pytest.mark.parametrize(("spec", "field", "message"), BAD_SPECS)
+def test_a_bad_sweep_spec_is_one_line_naming_file_and_field(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], spec: str, field: str, message: str
+) -> None:
+    path = write(tmp_path, BASE + "\n" + spec)
+    out = tmp_path / "out"
+    assert main(["sweep", str(path), "--out", str(out)]) == EXIT_BAD_INPUT
+    err = capsys.readouterr().err.splitlines()
+    assert len(err) == 1
+    assert err[0].startswith(f"alliance-sim: {path}: {field}: ")
+    assert message in err[0]
+    assert not out.exists()
+
+
+def test_the_sweep_scenarios_validate_and_have_designs() -> None:
+    for path in sorted(SCENARIOS.glob("sweep_*.toml")):
+        loaded = load_scenario(path)
+        assert loaded.scenario.sweep is not None
+        assert sweep.make_design(loaded).runs > 1
+
+
+def test_a_grid_is_every_combination(tmp_path: Path) -> None:
+    design = sweep.make_design(load_scenario(write(tmp_path, GRID)))
+    assert design.parameters == ["model.tullock_r", "ties.tur_aze_arms.volume_usd_m"]
+    assert design.points.tolist() == [[1, 10], [1, 200], [2, 10], [2, 200]]
+    assert design.runs == 12
+
+
+@pytest.mark.parametrize("kind", ["latin", "sobol", "morris"])
+def test_sampled_designs_are_salibs_seeded_by_the_scenario(tmp_path: Path, kind: str) -> None:
+    spec = (
+        f'[sweep]\ndesign = "{kind}"\nsamples = 8\nreplicates = 2\n[sweep.ranges]\n'
+        '"model.tullock_r" = [1, 2]\n"states.Russia.commitment" = [0, 1]\n'
+    )
+    design = sweep.make_design(load_scenario(write(tmp_path, BASE + spec)))
+    problem = {"num_vars": 2, "names": design.parameters, "bounds": [[1, 2], [0, 1]]}
+    expected = {
+        "latin": lambda: latin.sample(problem, 8, seed=5),
+        "sobol": lambda: sobol.sample(problem, 8, calc_second_order=False, seed=5),
+        "morris": lambda: morris.sample(problem, 8, num_levels=4, seed=5),
+    }[kind]()
+    np.testing.assert_array_equal(design.points, expected)
+    assert len(design.points) == {"latin": 8, "sobol": 8 * 4, "morris": 8 * 3}[kind]
+    assert design.runs == 2 * len(design.points)
+
+
+def test_a_scenario_without_a_sweep_sweeps_its_replicates(tmp_path: Path) -> None:
+    loaded = load_scenario(write(tmp_path, BASE))
+    report = sweep.run_sweep(loaded, tmp_path / "out", workers=1)
+    assert (report.design.parameters, report.design.runs, report.runs_done) == ([], 3, 3)
+    runs = stored(tmp_path / "out")
+    expected = run_scenario(loaded).summary
+    assert runs["replicate"].tolist() == [0, 1, 2]
+    pd.testing.assert_series_equal(runs["war_weeks"], expected["war_weeks"], check_dtype=False)
+
+
+# --- seeds: a run equals 'alliance-sim run' of its point ---------------------------------------
+
+
+def test_each_run_equals_alliance_sim_run_of_its_point(tmp_path: Path) -> None:
+    loaded = load_scenario(write(tmp_path, GRID))
+    sweep.run_sweep(loaded, tmp_path / "out", workers=1, chunk_size=5)
+    runs, steps = stored(tmp_path / "out"), stored(tmp_path / "out", "steps")
+    for point, (r, volume) in enumerate(sweep.make_design(loaded).points):
+        overrides = f'\n[overrides]\n"model.tullock_r" = {r}\n"ties.tur_aze_arms.volume_usd_m" = {volume}\n'
+        alone = run_scenario(load_scenario(write(tmp_path, BASE + overrides, f"p{point}.toml")))
+        mine = runs[runs["point"] == point].reset_index(drop=True)
+        summary = alone.summary.drop(columns="replicate")
+        pd.testing.assert_frame_equal(mine[summary.columns], summary, check_dtype=False)
+        mine_steps = steps[steps["point"] == point].reset_index(drop=True)
+        pd.testing.assert_frame_equal(
+            mine_steps[alone.steps.columns], alone.steps, check_dtype=False
+        )
+        assert (mine["model.tullock_r"] == r).all()
+
+
+def test_points_share_random_numbers_and_differ_only_by_parameters(tmp_path: Path) -> None:
+    # Common random numbers: two points with no effective difference give identical runs.
+    spec = '[sweep.grid]\n"states.Israel.commitment" = [0.2, 0.9]\n'
+    loaded = load_scenario(write(tmp_path, BASE + spec))
+    sweep.run_sweep(loaded, tmp_path / "out", workers=1)
+    steps = stored(tmp_path / "out", "steps")
+    first = steps[steps["point"] == 0].drop(columns=["run", "point"]).reset_index(drop=True)
+    second = steps[steps["point"] == 1].drop(columns=["run", "point"]).reset_index(drop=True)
+    pd.testing.assert_frame_equal(first, second)
+
+
+# --- executors --------------------------------------------------------------------------------
+
+
+def test_results_are_identical_whatever_the_executor_and_chunking(
+    tmp_path: Path, cluster: LocalCluster
+) -> None:
+    loaded = load_scenario(write(tmp_path, GRID))
+    setups = {
+        "serial": {"workers": 1, "chunk_size": 12},
+        "processes": {"workers": 2, "chunk_size": 5},
+        "dask": {"workers": 2, "dask": cluster.scheduler_address, "chunk_size": 2},
+        "dask_one_run_per_chunk": {"dask": cluster.scheduler_address, "chunk_size": 1},
+    }
+    results = {}
+    for name, options in setups.items():
+        report = sweep.run_sweep(loaded, tmp_path / name, **options)
+        assert report.runs_done == 12 and not report.failed
+        results[name] = (stored(tmp_path / name), stored(tmp_path / name, "steps"))
+    chunks = len(list((tmp_path / "dask" / "runs").glob("*.parquet")))
+    assert chunks == 6
+    for name in setups:
+        pd.testing.assert_frame_equal(results[name][0], results["serial"][0])
+        pd.testing.assert_frame_equal(results[name][1], results["serial"][1])
+
+
+def test_a_failing_chunk_is_retried_then_reported(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    loaded = load_scenario(write(tmp_path, GRID))
+    real = sweep.run_chunk
+    calls: dict[int, int] = {}
+
+    def flaky(loaded: object, chunk: sweep.Chunk) -> sweep.ChunkResult:
+        calls[chunk.index] = calls.get(chunk.index, 0) + 1
+        if chunk.index == 1 and calls[1] <= 2:
+            raise RuntimeError("worker lost")
+        if chunk.index == 2:
+            raise RuntimeError("always fails")
+        return real(loaded, chunk)
+
+    monkeypatch.setattr(sweep, "run_chunk", flaky)
+    out = tmp_path / "out"
+    report = sweep.run_sweep(loaded, out, workers=1, chunk_size=3, retries=2)
+    assert calls == {0: 1, 1: 3, 2: 3, 3: 1}
+    assert report.failed == [(2, "RuntimeError: always fails")]
+    assert report.failed_runs == 3
+    info = json.loads((out / "manifest.json").read_text())
+    assert info["chunks_done"] == [0, 1, 3]
+    assert info["chunks_failed"] == [{"chunk": 2, "error": "RuntimeError: always fails"}]
+    monkeypatch.setattr(sweep, "run_chunk", real)
+    resumed = sweep.run_sweep(loaded, out, resume=True, workers=1)
+    assert (resumed.runs_run, resumed.runs_done, resumed.failed) == (3, 12, [])
+    sweep.run_sweep(loaded, tmp_path / "whole", workers=1)
+    pd.testing.assert_frame_equal(stored(out), stored(tmp_path / "whole"))
+
+
+# --- the results folder -------------------------------------------------------------------------
+
+
+def test_results_open_in_pandas_and_duckdb(tmp_path: Path) -> None:
+    loaded = load_scenario(write(tmp_path, GRID))
+    out = tmp_path / "out"
+    sweep.run_sweep(loaded, out, workers=1, chunk_size=5)
+    runs = pd.read_parquet(out / "runs")
+    assert sorted(runs["run"]) == list(range(12))
+    assert {"model.tullock_r", "ties.tur_aze_arms.volume_usd_m", "war_weeks"} <= set(runs)
+    query = f"""
+        select "model.tullock_r" as r, count(*) as n, avg(war_weeks) as weeks
+        from '{out}/runs/*.parquet' group by r order by r
+    """
+    by_r = duckdb.sql(query).df()
+    assert by_r["n"].tolist() == [6, 6]
+    expected = runs.groupby("model.tullock_r")["war_weeks"].mean().to_numpy()
+    np.testing.assert_allclose(by_r["weeks"], expected)
+    weeks = duckdb.sql(f"select count(*) from '{out}/steps/*.parquet'").fetchall()[0][0]
+    assert weeks == 12 * (loaded.scenario.steps + 1)
+
+
+def test_the_manifest_describes_the_sweep(tmp_path: Path) -> None:
+    loaded = load_scenario(write(tmp_path, GRID))
+    sweep.run_sweep(loaded, tmp_path / "out", workers=1, chunk_size=5)
+    info = json.loads((tmp_path / "out" / "manifest.json").read_text())
+    assert info["scenario_sha256"] == loaded.sha256
+    assert info["scenario_text"] == loaded.text
+    assert info["design"]["points"] == [[1, 10], [1, 200], [2, 10], [2, 200]]
+    assert info["chunks_done"] == [0, 1, 2] and info["chunk_size"] == 5
+    assert "spawn_key=(r,)" in info["seeding"]
+    assert info["packages"]["pyarrow"] != "not installed"
+
+
+def test_a_non_empty_folder_needs_resume_and_the_same_scenario(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = write(tmp_path, GRID)
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "notes.txt").write_text("mine")
+    assert main(["sweep", str(path), "--out", str(out), "--no-report"]) == EXIT_BAD_INPUT
+    assert "pass --resume" in capsys.readouterr().err
+    assert sorted(p.name for p in out.iterdir()) == ["notes.txt"]
+    assert main(["sweep", str(path), "--out", str(out), "--resume"]) == EXIT_BAD_INPUT
+    assert "manifest.json: missing or not a sweep manifest" in capsys.readouterr().err
+
+    done = tmp_path / "done"
+    assert main(["sweep", str(path), "--out", str(done), "--workers", "1", "--no-report"]) == 0
+    other = write(tmp_path, GRID.replace("seed = 5", "seed = 6"), "other.toml")
+    before = sorted(p.name for p in (done / "runs").iterdir())
+    assert main(["sweep", str(other), "--out", str(done), "--resume"]) == EXIT_BAD_INPUT
+    err = capsys.readouterr().err.splitlines()
+    assert len(err) == 1 and "another scenario file" in err[0]
+    assert sorted(p.name for p in (done / "runs").iterdir()) == before
+
+
+def test_sweep_command_prints_a_summary_and_writes_a_report(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = write(tmp_path, GRID)
+    out = tmp_path / "out"
+    assert main(["sweep", str(path), "--out", str(out), "--workers", "1"]) == 0
+    line = capsys.readouterr().out.strip()
+    assert line.startswith("t: 12/12 runs (4 point(s) x 3 replicate(s); 12 run now), 0 failed")
+    assert line.endswith(f"results in {out}, report {out / 'report.html'}")
+    assert (out / "report.html").is_file()
+    assert main(["sweep", str(path), "--out", str(out), "--resume", "--no-report"]) == 0
+    assert "12/12 runs" in capsys.readouterr().out
+
+
+def test_an_unreachable_dask_scheduler_is_one_line_and_writes_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = write(tmp_path, textwrap.dedent(GRID))
+    out = tmp_path / "out"
+    code = main(["sweep", str(path), "--out", str(out), "--dask", "tcp://127.0.0.1:9"])
+    assert code == EXIT_BAD_INPUT
+    err = capsys.readouterr().err.splitlines()
+    assert len(err) == 1 and "--dask: cannot connect" in err[0]
+    assert not out.exists()
