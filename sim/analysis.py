@@ -6,9 +6,10 @@ sent as a single file:
 
 * ``sweep_report(folder)``: outcome distributions per design point, a heatmap per outcome for
   a two-parameter grid, and sensitivity indices with confidence intervals for Sobol' designs
-  (first-order and total, Saltelli 2002 / Jansen 1999 estimators via ``SALib.analyze.sobol``)
-  and Morris designs (mu*, the mean absolute elementary effect, Campolongo et al. 2007, via
-  ``SALib.analyze.morris``); written into ``folder/report/`` and ``folder/report.html``.
+  (first-order and total, the Saltelli et al. 2010 and Jansen 1999 estimators, via
+  ``SALib.analyze.sobol``) and Morris designs (mu*, the mean absolute elementary effect,
+  Campolongo et al. 2007, via ``SALib.analyze.morris``); written into ``folder/report/``
+  and ``folder/report.html``.
 * ``compare_report(folders, out)``: the outcomes of several sweeps side by side.
 
 Figures follow :mod:`sim.plots`: the object API, Okabe-Ito colours, large fonts.
@@ -19,6 +20,7 @@ from __future__ import annotations
 import base64
 import html
 import math
+import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -150,8 +152,6 @@ def sensitivity(data: SweepData, outcomes: list[str]) -> tuple[pd.DataFrame, lis
 
 def _sweep_table(data: SweepData) -> dict[str, Any]:
     """The ``[sweep]`` table of the stored scenario text."""
-    import tomllib
-
     return tomllib.loads(str(data.manifest["scenario_text"])).get("sweep", {})
 
 
@@ -428,7 +428,8 @@ def compare_report(folders: list[Path], out: Path) -> list[Path]:
     names = [s.name for s in sweeps]
     if len(set(names)) < len(names):  # the same scenario twice: tell them apart by folder
         names = [f"{s.name} ({s.folder.name})" for s in sweeps]
-    outcomes = list(dict.fromkeys(c for s in sweeps for c in outcome_columns(s.runs)))
+    found = list(dict.fromkeys(c for s in sweeps for c in outcome_columns(s.runs)))
+    outcomes = sorted(found, key=lambda c: not c.startswith("gain_"))  # stable: gains first
     out.mkdir(exist_ok=True)
     with mpl.rc_context(STYLE):
         path = _save(compare_figure(sweeps, names, outcomes), out / "compare.png")

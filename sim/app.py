@@ -1,15 +1,14 @@
 """Classroom app: pick a scenario, move a lever, watch the network and the outcome change.
 
 Run it with ``alliance-sim app`` (or ``solara run sim/app.py``). Every browser tab gets its
-own scenario, settings and model: all state lives in ``use_reactive``/``use_state`` inside
-:func:`Page`, never at module level, so a class of students can share one server.
+own scenario, settings and model: all state lives in ``use_reactive`` inside the components
+(:func:`Page`, :func:`Main`), never at module level, so a class of students can share one server.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import tempfile
-from pathlib import Path
+from collections.abc import Callable
 
 import matplotlib as mpl
 import solara
@@ -22,15 +21,18 @@ from sim.classroom import (
     compare,
     comparison_markdown,
     default_settings,
+    live_figure,
     network_now,
     new_model,
+    open_scenario,
+    open_upload,
     outcome_summary,
     stored_from_model,
 )
 from sim.cli import builtin_scenarios
 from sim.model import AllianceModel
-from sim.plots import STYLE, timeseries_figure
-from sim.scenario import InputError, LoadedScenario, load_scenario
+from sim.plots import STYLE
+from sim.scenario import LoadedScenario
 
 REPLICATES = 5
 KEY = (
@@ -43,23 +45,22 @@ CSS = """
 .v-application h1 { font-size: 40px; } .v-application h2 { font-size: 30px; }
 .v-application li, .v-application p, .v-application td, .v-application th { font-size: 22px; }
 .v-btn { min-height: 48px; }
+.v-label { opacity: 1 !important; color: #111 !important; }
+.v-application img { max-width: 100%; height: auto; }
 """
 
 
-def load(source: str | Path, shown_as: str | None = None) -> tuple[LoadedScenario | None, str]:
-    """Load a scenario; return it and no error, or None and the one-line error to show."""
-    try:
-        return load_scenario(source), ""
-    except InputError as error:
-        return None, f"{shown_as or error.file}: {error.field}: {error.message}"
-
-
 @solara.component
-def Lever(label: str, value: float, on_value, maximum: float = 1.0) -> None:
-    """One slider with its value written beside it."""
-    solara.SliderFloat(
-        label, value=value, on_value=on_value, min=0, max=maximum, step=0.05, thumb_label=False
-    )
+def Lever(
+    label: str, value: float, on_value: Callable[[float], None], maximum: float = 1.0
+) -> None:
+    """One slider from 0 to ``maximum`` under its label, which carries the value."""
+    # The label goes above, not beside: beside it, long labels squeeze the slider to a stub.
+    with solara.Column(gap="0px"):
+        solara.Text(label, style={"font-size": "20px"})
+        solara.SliderFloat(
+            "", value=value, on_value=on_value, min=0, max=maximum, step=0.05, thumb_label=False
+        )
 
 
 @solara.component
@@ -67,7 +68,7 @@ def Levers(loaded: LoadedScenario, settings: solara.Reactive[Settings]) -> None:
     """Sliders and switches; each change becomes the scenario's levers, overrides, events."""
     s = settings.value
 
-    def put(**changes) -> None:
+    def put(**changes: object) -> None:
         settings.set(dataclasses.replace(settings.value, **changes))
 
     solara.Markdown("### Events")
@@ -123,25 +124,18 @@ def Page() -> None:
     solara.Title("alliance-sim classroom")
     builtin = builtin_scenarios()
     first = "classroom" if "classroom" in builtin else next(iter(builtin))
-    initial = solara.use_memo(lambda: load(builtin[first])[0], [])
+    initial = solara.use_memo(lambda: open_scenario(builtin[first])[0], [])
     loaded = solara.use_reactive(initial)
     settings = solara.use_reactive(default_settings(initial))
     choice = solara.use_reactive(first)
     path_text = solara.use_reactive("")
     error = solara.use_reactive("")
 
-    def open_scenario(source: str | Path, shown_as: str | None = None) -> None:
-        found, message = load(source, shown_as)
+    def show(found: LoadedScenario | None, message: str) -> None:
         error.set(message)
         if found is not None:
             loaded.set(found)
             settings.set(default_settings(found))
-
-    def on_upload(file: dict) -> None:
-        # load_scenario reads a path, so the upload goes to a private temporary file first.
-        target = Path(tempfile.mkdtemp(prefix="alliance-sim-upload-")) / Path(file["name"]).name
-        target.write_bytes(file["data"])
-        open_scenario(target, shown_as=file["name"])
 
     with solara.Columns([1, 3]):
         with solara.Column():
@@ -150,17 +144,25 @@ def Page() -> None:
                 "Built-in scenario",
                 values=list(builtin),
                 value=choice.value,
-                on_value=lambda name: (choice.set(name), open_scenario(builtin[name])),
+                on_value=lambda name: (choice.set(name), show(*open_scenario(builtin[name]))),
             )
             solara.InputText("…or the path of a scenario file", value=path_text)
             solara.Button(
-                "Load file", on_click=lambda: open_scenario(path_text.value.strip()), outlined=True
+                "Load file",
+                on_click=lambda: show(*open_scenario(path_text.value.strip())),
+                outlined=True,
             )
-            solara.FileDrop(label="…or drop a scenario file here", on_file=on_upload, lazy=False)
+            solara.FileDrop(
+                label="…or drop a scenario file here",
+                on_file=lambda file: show(*open_upload(file["name"], file["data"])),
+                lazy=False,
+            )
             if error.value:
-                solara.Error(error.value)
+                # solara.Error fails with this ipyvuetify (its text= flag); the plain Alert works.
+                solara.v.Alert(type="error", children=[error.value])
             Levers(loaded.value, settings)
-        Main(loaded.value, settings.value)
+        # A new scenario gets a new Main (keyed by file and content): its run starts at week 0.
+        Main(loaded.value, settings.value).key(f"{loaded.value.path}:{loaded.value.sha256}")
 
 
 def run_to(loaded: LoadedScenario, weeks: int) -> AllianceModel:
@@ -199,13 +201,13 @@ def Main(loaded: LoadedScenario, settings: Settings) -> None:
         network.supxlabel("")  # the key is written below the picture, in large type
         with solara.Columns([3, 2]):
             with solara.Column():
-                solara.FigureMatplotlib(network, dpi=72, format="png")
+                solara.FigureMatplotlib(network, dpi=100, format="png")
                 solara.Markdown(KEY)
             with solara.Column():
                 solara.Markdown("## What happened")
                 lines = outcome_summary(applied, model) if model.week else ["Not started."]
                 solara.Markdown("\n".join(f"- {line}" for line in lines))
-        solara.FigureMatplotlib(timeseries_figure(stored), dpi=72, format="png")
+        solara.FigureMatplotlib(live_figure(stored), dpi=100, format="png")
     solara.Markdown(f"## Before and after the what-if ({REPLICATES} runs each)")
     solara.Button("Compare with the scenario as it is", on_click=run_comparison, color="primary")
     table, for_settings = comparison.value

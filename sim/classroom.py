@@ -9,15 +9,28 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import tempfile
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pandas as pd
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 from pydantic import TypeAdapter, ValidationError
 
 from sim.metrics import summarise_run
 from sim.model import AllianceModel
-from sim.plots import TIE_STYLE, NetworkCanvas, Stored, circle_layout, network_figure, node_radii
+from sim.plots import (
+    TIE_STYLE,
+    NetworkCanvas,
+    Stored,
+    circle_layout,
+    network_figure,
+    node_radii,
+    panel_control,
+    panel_counts,
+    panel_escalation,
+)
 from sim.runner import replicate_rng, run_scenario
 from sim.scenario import (
     Event,
@@ -26,6 +39,7 @@ from sim.scenario import (
     LoadedScenario,
     apply_overrides,
     first_error,
+    load_scenario,
 )
 from sim.world import ArmsTie
 
@@ -61,6 +75,37 @@ class Settings:
     russia_distracted: bool = False
     turkish_drones: bool = True
     israel_cut: bool = False
+
+
+def open_scenario(
+    source: str | Path, shown_as: str | None = None
+) -> tuple[LoadedScenario | None, str]:
+    """Load a scenario file for the page, turning bad input into the line to show.
+
+    Args:
+        source: A scenario file path.
+        shown_as: The name to show in an error instead of the path (an upload's file name).
+
+    Returns:
+        The scenario and ``""``, or None and one line naming the file, the field and the problem.
+    """
+    try:
+        return load_scenario(source), ""
+    except InputError as error:
+        return None, f"{shown_as or error.file}: {error.field}: {error.message}"
+
+
+def open_upload(name: str, data: bytes) -> tuple[LoadedScenario | None, str]:
+    """Load an uploaded scenario file, as :func:`open_scenario`; errors name the upload.
+
+    The bytes go to a private temporary folder for the time of loading, since scenarios are
+    read from a path (the loaded scenario keeps its text). A world file named in the scenario
+    would be looked for beside that copy, so an upload should use the built-in world.
+    """
+    with tempfile.TemporaryDirectory(prefix="alliance-sim-upload-") as folder:
+        target = Path(folder) / (Path(name).name or "upload.toml")
+        target.write_bytes(data)
+        return open_scenario(target, shown_as=Path(name).name)
 
 
 def arms_ties(loaded: LoadedScenario) -> list[ArmsTie]:
@@ -160,10 +205,13 @@ def apply_settings(loaded: LoadedScenario, settings: Settings) -> LoadedScenario
             )
         if factor != 1.0:
             overrides[f"ties.{tie.id}.volume_usd_m"] = factor * tie.volume_usd_m.value
-    try:
-        checked = {name: Levers.model_validate(values) for name, values in levers.items()}
-    except ValidationError as error:
-        raise first_error(loaded.path, error) from None
+    checked = {}
+    for name, values in levers.items():
+        try:
+            checked[name] = Levers.model_validate(values)
+        except ValidationError as error:
+            inner = first_error(loaded.path, error)
+            raise InputError(loaded.path, f"levers.{name}.{inner.field}", inner.message) from None
     scenario = sc.model_copy(
         update={"levers": checked, "overrides": overrides, "events": _events(loaded, settings)}
     )
@@ -194,7 +242,7 @@ def outcome_summary(loaded: LoadedScenario, model: AllianceModel) -> list[str]:
 
     Returns:
         Sentences such as "Azerbaijan attacked Armenia in karabakh in week 0.",
-        "Turkey supplied arms to Azerbaijan from week 0.", "Russia did not intervene.",
+        "Turkey supplied arms to Azerbaijan from week 0.", "Did not intervene: Iran, Russia.",
         "Ceasefire in week 6.", from the model's action log and weekly records.
     """
     log = model.log
@@ -259,8 +307,9 @@ def compare(before: LoadedScenario, after: LoadedScenario, replicates: int = 5) 
 
     Returns:
         One row per outcome (share of runs with a war, mean weeks at war, share ending in a
-        ceasefire, mean ground gained by the owner of each theatre that changed hands, share
-        of runs in which each state intervened), columns ``before`` and ``after``.
+        ceasefire or a capitulation, mean ground gained by the owner of each theatre that
+        changed hands, share of runs in which each state intervened), columns ``before``
+        and ``after``.
     """
     summaries = {
         "before": run_scenario(before, replicates).summary,
@@ -272,6 +321,7 @@ def compare(before: LoadedScenario, after: LoadedScenario, replicates: int = 5) 
             "runs with a war": float((summary["wars"] > 0).mean()),
             "weeks at war (mean)": float(summary["war_weeks"].mean()),
             "runs ending in a ceasefire": float(summary["ceasefire"].astype(bool).mean()),
+            "runs ending in a capitulation": float(summary["capitulation"].astype(bool).mean()),
         }
         for name, theatre in before.world.theatres.items():
             table[f"{name}: ground gained by {theatre.owner} (mean)"] = float(
@@ -290,7 +340,7 @@ def compare(before: LoadedScenario, after: LoadedScenario, replicates: int = 5) 
 
 def comparison_markdown(table: pd.DataFrame) -> str:
     """A comparison table as Markdown: shares as percentages, weeks with one decimal."""
-    lines = ["| outcome | before | after |", "|---|---:|---:|"]
+    lines = ["| outcome | before | after |", "|:---|---:|---:|"]
     for name, row in table.iterrows():
         cells = [f"{value:.1f}" if "weeks" in str(name) else _percent(value) for value in row]
         lines.append(f"| {name} | {' | '.join(cells)} |")
@@ -327,4 +377,31 @@ def network_now(stored: Stored) -> Figure:
     states = stored.states
     canvas = NetworkCanvas(0, circle_layout(states), node_radii(stored, 0, states), list(TIE_STYLE))
     rows = network if network is not None else pd.DataFrame(columns=["source", "target", "kind"])
-    return network_figure(stored, rows, step, canvas)
+    figure = network_figure(stored, rows, step, canvas)
+    # A page column is narrower than the saved PNG: a smaller canvas keeps the type (in points)
+    # large relative to the picture, and so readable once the browser scales it to fit.
+    figure.set_size_inches(9, 6.6)
+    figure.suptitle(f"Network at week {step}")  # the page's heading already names the scenario
+    return figure
+
+
+def live_figure(stored: Stored) -> Figure:
+    """Escalation, territory and who fights or intervenes, week by week, for a live run.
+
+    Three of the panels of :func:`sim.plots.timeseries_figure`, side by side, so each is large
+    enough to read from the back of a classroom.
+    """
+    figure = Figure(figsize=(13, 4.5), layout="constrained")
+    axes = figure.subplots(1, 3, sharex=True)
+    panel_escalation(axes[0], stored)
+    panel_control(axes[1], stored)
+    fighting = {"fighting": "fighting_", "intervening": "intervening_"}
+    panel_counts(axes[2], stored, fighting, "")
+    # Shorter titles than the saved figure's: three panels share one row here.
+    axes[1].set_title("Territory held by its owner")
+    axes[2].set_title("Fighting or intervening")
+    for ax in axes:
+        ax.set_xlabel("week")
+        ax.set_xlim(0, max(1, int(stored.steps["step"].max())))
+    axes[0].xaxis.set_major_locator(MaxNLocator(integer=True))
+    return figure

@@ -73,7 +73,8 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         chunk_size=args.chunk_size,
         retries=args.retries,
     )
-    if not args.no_report:
+    reported = not args.no_report and report.runs_done > 0  # nothing to analyse otherwise
+    if reported:
         from sim.analysis import sweep_report
 
         sweep_report(out)
@@ -82,7 +83,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         f"{loaded.scenario.name}: {report.runs_done}/{design.runs} runs "
         f"({len(design.points)} point(s) x {design.replicates} replicate(s); "
         f"{report.runs_run} run now), {report.failed_runs} failed, {report.seconds:.1f} s; "
-        f"results in {out}" + ("" if args.no_report else f", report {out / 'report.html'}")
+        f"results in {out}" + (f", report {out / 'report.html'}" if reported else "")
     )
     for chunk, error in report.failed:
         print(f"alliance-sim: chunk {chunk} failed: {error}", file=sys.stderr)
@@ -164,6 +165,8 @@ def cmd_list(args: argparse.Namespace) -> int:
 def cmd_app(args: argparse.Namespace) -> int:
     """Serve the classroom app (sim/app.py, on Solara) until Ctrl+C."""
     import importlib.util
+    import os
+    import signal
     import subprocess
 
     if not 1 <= args.port <= 65535:
@@ -174,13 +177,23 @@ def cmd_app(args: argparse.Namespace) -> int:
         )
     app = Path(str(resources.files("sim"))) / "app.py"
     command = [sys.executable, "-m", "solara", "run", str(app), "--host", args.host]
-    command += ["--port", str(args.port), "--production", "--no-open"]
+    command += ["--port", str(args.port), "--production", "--no-open", "--no-check-version"]
+    # A classroom server should not report to anyone: Solara's usage telemetry stays off.
+    env = {**os.environ, "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False"}
     print(f"alliance-sim app: open http://{args.host}:{args.port}/ in a browser; Ctrl+C stops it")
     sys.stdout.flush()  # the URL comes before the server's own lines
+    server = subprocess.Popen(command, env=env)
+    # Ctrl+C reaches the server through the terminal; a plain SIGTERM (a service manager, a
+    # test) reaches only this process, so pass it on rather than leave the server orphaned.
+    signal.signal(signal.SIGTERM, lambda *_: server.terminate())
     try:
-        return subprocess.run(command, check=False).returncode
+        return server.wait()
     except KeyboardInterrupt:
+        server.wait()
         return 0
+    finally:
+        if server.poll() is None:
+            server.kill()
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -14,7 +14,9 @@ of any number without a source document.
 
 from __future__ import annotations
 
+import json
 import math
+import re
 from typing import Any
 
 import numpy as np
@@ -73,6 +75,7 @@ def generate_world(
     neighbours: int = 3,
     year: int = 2020,
     theatre_share: float = 0.5,
+    cross_alliances: float = 0.15,
 ) -> World:
     """Generate a random, valid world of ``n_states`` states.
 
@@ -84,6 +87,8 @@ def generate_world(
         neighbours: each state borders its ``neighbours`` nearest states.
         year: the year of the world (every tie is in force from it).
         theatre_share: share of bordering rival pairs that dispute a theatre.
+        cross_alliances: chance that two bordering states of different blocs are allied
+            instead of (possibly) rivals.
 
     Returns:
         A :class:`sim.world.World` validated by its own schema.
@@ -125,6 +130,9 @@ def generate_world(
         if bloc[i] == bloc[j]:
             if rng.random() < 0.6:
                 _alliance(tie, rng, seed, i, j)
+        elif rng.random() < cross_alliances:
+            # Pledges across blocs (a Turkey-Russia kind of tie) create conflicts of loyalty.
+            _alliance(tie, rng, seed, i, j)
         elif rng.random() < 0.5:
             rivals.append((i, j))
             intensity = rng.uniform(0.3, 0.9)
@@ -290,3 +298,43 @@ def generate_events(
                 )
             )
     return sorted(events, key=lambda e: e.step)
+
+
+def _toml_key(key: str) -> str:
+    """A TOML key: bare when it can be, quoted otherwise (state names may hold spaces)."""
+    return key if re.fullmatch(r"[A-Za-z0-9_-]+", key) else json.dumps(key, ensure_ascii=False)
+
+
+def _toml_value(value: Any) -> str:
+    """One TOML value: strings JSON-quoted (valid TOML basic strings), lists, inline tables."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return repr(value)
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return (
+            "{ " + ", ".join(f"{_toml_key(k)} = {_toml_value(v)}" for k, v in value.items()) + " }"
+        )
+    raise TypeError(f"cannot write {type(value).__name__} as TOML")
+
+
+def world_to_toml(world: World) -> str:
+    """Write a world as a world file that :func:`sim.world.load_world` reads back equal.
+
+    Useful to save a generated world and point a scenario's ``world`` at it.
+    """
+    data = world.model_dump(mode="json", exclude_none=True)
+    lines = ["[meta]", *(f"{k} = {_toml_value(v)}" for k, v in data["meta"].items()), ""]
+    lines += ["[documents]", *(f"{k} = {_toml_value(v)}" for k, v in data["documents"].items())]
+    for section in ("states", "theatres"):
+        for name, fields in data[section].items():
+            lines += ["", f"[{section}.{_toml_key(name)}]"]
+            lines += [f"{k} = {_toml_value(v)}" for k, v in fields.items()]
+    for tie in data["ties"]:
+        lines += ["", "[[ties]]", *(f"{k} = {_toml_value(v)}" for k, v in tie.items())]
+    lines += ["", "[model]", *(f"{k} = {_toml_value(v)}" for k, v in data["model"].items())]
+    return "\n".join(lines) + "\n"

@@ -36,6 +36,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wai
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from importlib import metadata
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +44,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
+from tqdm import tqdm
 
 from sim.metrics import summarise_run
 from sim.model import AllianceModel
@@ -71,6 +73,8 @@ INDEX_COLUMNS = ("run", "point", "replicate")
 MANIFEST = "manifest.json"
 #: Largest default chunk: bounds the memory of one chunk's tables and the work lost to a crash.
 MAX_CHUNK = 250
+#: How long to try reaching a Dask scheduler before giving up.
+DASK_TIMEOUT = "10s"
 
 
 @dataclass(frozen=True)
@@ -149,7 +153,9 @@ def salib_problem(parameters: list[str], bounds: list[list[float]]) -> dict[str,
 def design_from_manifest(info: dict[str, Any]) -> Design:
     """Read the design stored in a sweep's manifest back."""
     stored = info["design"]
-    points = np.array(stored["points"], dtype=float).reshape(-1, len(stored["parameters"]))
+    # The explicit shape keeps a replicates-only design (one point, no parameter) 2-D.
+    shape = (len(stored["points"]), len(stored["parameters"]))
+    points = np.array(stored["points"], dtype=float).reshape(shape)
     return Design(stored["kind"], list(stored["parameters"]), points, int(stored["replicates"]))
 
 
@@ -195,7 +201,21 @@ def _table(columns: dict[str, list[object]]) -> pa.Table:
     return pa.table(arrays)
 
 
-def _set_point(figures: dict[str, Any], parameters: tuple[str, ...], values: tuple[float, ...]):
+def _steps_table(index: dict[str, list[int]], rows: list[dict[str, float]]) -> pa.Table:
+    # Weekly rows are all numbers (sim.metrics.record_step), so they go through one float
+    # matrix: a C-level getter per row instead of a Python loop per column and row.
+    keys = list(rows[0])
+    row_values = itemgetter(*keys)
+    matrix = np.array([row_values(r) for r in rows], dtype=np.float64).T.copy()
+    columns = {k: pa.array(v, type=pa.int64()) for k, v in index.items()}
+    columns.update(zip(keys, map(pa.array, matrix), strict=True))
+    columns["step"] = columns["step"].cast(pa.int64())  # the week is an index, like run
+    return pa.table(columns)
+
+
+def _set_point(
+    figures: dict[str, Any], parameters: tuple[str, ...], values: tuple[float, ...]
+) -> None:
     for path, value in zip(parameters, values, strict=True):
         figures[path].value = value
 
@@ -217,8 +237,9 @@ def run_chunk(loaded: LoadedScenario, chunk: Chunk) -> ChunkResult:
     sc = loaded.scenario
     world: World = loaded.world.model_copy(deep=True) if chunk.parameters else loaded.world
     figures = dict(iter_figures(world))
-    runs: dict[str, list[object]] = {}
-    steps: dict[str, list[object]] = {}
+    runs: list[dict[str, object]] = []
+    steps: list[dict[str, object]] = []
+    index: dict[str, list[int]] = {"run": [], "point": [], "replicate": []}
     current = -1
     for run in range(chunk.start, chunk.stop):
         point, replicate = divmod(run, chunk.replicates)
@@ -230,20 +251,22 @@ def run_chunk(loaded: LoadedScenario, chunk: Chunk) -> ChunkResult:
         )
         for _ in range(sc.steps):
             model.step()
-        index = {"run": run, "point": point, "replicate": replicate}
-        row = {
-            **index,
-            **dict(zip(chunk.parameters, chunk.points[point], strict=True)),
-            **summarise_run(model),
-        }
-        for key, value in row.items():
-            runs.setdefault(key, []).append(value)
-        records = model.records
-        for key, value in index.items():
-            steps.setdefault(key, []).extend([value] * len(records))
-        for key in records[0]:
-            steps.setdefault(key, []).extend(r[key] for r in records)
-    return ChunkResult(chunk.index, _table(runs), _table(steps))
+        runs.append(
+            {
+                "run": run,
+                "point": point,
+                "replicate": replicate,
+                **dict(zip(chunk.parameters, chunk.points[point], strict=True)),
+                **summarise_run(model),
+            }
+        )
+        # Rows are kept as the model made them and turned into columns once per chunk:
+        # per-run column appends cost about a tenth of a run.
+        steps += model.records
+        for key, value in (("run", run), ("point", point), ("replicate", replicate)):
+            index[key] += [value] * len(model.records)
+    run_columns = {key: [r[key] for r in runs] for key in runs[0]}
+    return ChunkResult(chunk.index, _table(run_columns), _steps_table(index, steps))
 
 
 # --- executors -----------------------------------------------------------------------------
@@ -332,7 +355,7 @@ class _Dask:
             )
             self.client = Client(self.cluster)
         else:
-            self.client = Client(address, timeout="10s")
+            self.client = Client(address, timeout=DASK_TIMEOUT)
         threads = sum(w["nthreads"] for w in self.client.scheduler_info()["workers"].values())
         self.capacity = 2 * max(threads, 1)
         # Sent once to every worker, not once per chunk.
@@ -506,6 +529,46 @@ def check_output(out: Path, loaded: LoadedScenario, resume: bool) -> dict[str, A
     return info
 
 
+def new_manifest(loaded: LoadedScenario, design: Design, chunk_size: int) -> dict[str, object]:
+    """Describe a sweep well enough to repeat it: scenario, design, seeds, chunks, versions."""
+    return {
+        "kind": "alliance-sim sweep",
+        "scenario": loaded.scenario.name,
+        "scenario_file": str(loaded.path),
+        "scenario_sha256": loaded.sha256,
+        "scenario_text": loaded.text,
+        "seed": loaded.scenario.seed,
+        "seeding": SEEDING,
+        "steps": loaded.scenario.steps,
+        "time_step": "week",
+        "runs": design.runs,
+        "chunk_size": chunk_size,
+        "design": design.to_json(),
+        "python": platform.python_version(),
+        "packages": package_versions(),
+        "command": " ".join(sys.argv),
+        "chunks_done": [],
+        "chunks_failed": [],
+    }
+
+
+def chunks_to_run(design: Design, size: int, done: set[int]) -> Iterator[Chunk]:
+    """The chunks of a sweep not yet done, each with the values of the points it uses."""
+    for index in range(math.ceil(design.runs / size)):
+        if index in done:
+            continue
+        start, stop = index * size, min((index + 1) * size, design.runs)
+        first, last = start // design.replicates, (stop - 1) // design.replicates
+        yield Chunk(
+            index,
+            start,
+            stop,
+            design.replicates,
+            tuple(design.parameters),
+            {p: tuple(design.points[p]) for p in range(first, last + 1)},
+        )
+
+
 @dataclass
 class SweepReport:
     """What a finished sweep did."""
@@ -553,13 +616,14 @@ def run_sweep(
     Raises:
         InputError: for a bad folder, chunk size or Dask address, before anything is written.
     """
-    from tqdm import tqdm
-
     started = time.perf_counter()
     out = Path(out)
-    workers = workers or os.cpu_count() or 1
+    if workers is None:
+        workers = os.cpu_count() or 1
     if workers < 1:
         raise InputError(out, "--workers", f"must be at least 1 (got {workers})")
+    if retries < 0:
+        raise InputError(out, "--retries", f"must be 0 or more (got {retries})")
     if chunk_size is not None and chunk_size < 1:
         raise InputError(out, "--chunk-size", f"must be at least 1 (got {chunk_size})")
     stored = check_output(out, loaded, resume)
@@ -575,25 +639,8 @@ def run_sweep(
         info = stored
     else:
         design = make_design(loaded)
-        info = {
-            "kind": "alliance-sim sweep",
-            "scenario": loaded.scenario.name,
-            "scenario_file": str(loaded.path),
-            "scenario_sha256": loaded.sha256,
-            "scenario_text": loaded.text,
-            "seed": loaded.scenario.seed,
-            "seeding": SEEDING,
-            "steps": loaded.scenario.steps,
-            "time_step": "week",
-            "runs": design.runs,
-            "chunk_size": chunk_size or default_chunk_size(design.runs, workers),
-            "design": design.to_json(),
-            "python": platform.python_version(),
-            "packages": package_versions(),
-            "command": " ".join(sys.argv),
-        }
+        info = new_manifest(loaded, design, chunk_size or default_chunk_size(design.runs, workers))
     size = int(info["chunk_size"])
-    chunks = math.ceil(design.runs / size)
     done = {
         i
         for i in info.get("chunks_done", [])
@@ -601,31 +648,18 @@ def run_sweep(
     }
     executor = open_executor(loaded, workers, dask)  # before writing: a bad address leaves none
     try:
-        for table in ("runs", "steps"):
-            (out / table).mkdir(parents=True, exist_ok=True)
-            for leftover in (out / table).glob(".*.tmp"):  # from a sweep killed mid-write
-                leftover.unlink()
+        # The manifest first: a folder killed before it exists is empty or holds only it.
+        out.mkdir(exist_ok=True)
         info["chunks_done"] = sorted(done)
         info["chunks_failed"] = []
         write_json(out / MANIFEST, info)
+        for folder in (out, out / "runs", out / "steps"):
+            folder.mkdir(exist_ok=True)
+            for leftover in folder.glob(".*.tmp"):  # from a sweep killed mid-write
+                leftover.unlink()
 
         def runs_in(index: int) -> int:
             return min(size, design.runs - index * size)
-
-        def todo() -> Iterator[Chunk]:
-            for index in range(chunks):
-                if index in done:
-                    continue
-                start, stop = index * size, index * size + runs_in(index)
-                first, last = start // design.replicates, (stop - 1) // design.replicates
-                yield Chunk(
-                    index,
-                    start,
-                    stop,
-                    design.replicates,
-                    tuple(design.parameters),
-                    {p: tuple(design.points[p]) for p in range(first, last + 1)},
-                )
 
         runs_done = sum(runs_in(i) for i in done)
         bar = tqdm(
@@ -651,7 +685,7 @@ def run_sweep(
 
         before = runs_done
         with bar:
-            failed = execute(todo(), executor, store, retries)
+            failed = execute(chunks_to_run(design, size, done), executor, store, retries)
     finally:
         executor.close()
     info["chunks_failed"] = [{"chunk": i, "error": e} for i, e in failed]

@@ -81,11 +81,23 @@ def best_response(rival: float, value: float, r: float) -> float:
 
 
 @settings(max_examples=15, deadline=None)
-@given(st.floats(1.0, 100.0), st.floats(0.3, 2.0))
+@given(st.floats(1.0, 100.0), st.floats(0.3, 1.9))
 def test_tullock_symmetric_equilibrium_is_a_best_response(value, r):
-    """Spending x* = r V / 4 is each player's best response to the other spending x*."""
+    """Spending x* = r V / 4 is each player's best response to the other spending x*.
+
+    r stops short of 2, where spending nothing pays as much as x* (zero profit) and the
+    pure equilibrium ends.
+    """
     x_star = tullock_symmetric_equilibrium(value, r)
     assert best_response(x_star, value, r) == pytest.approx(x_star, rel=1e-4)
+
+
+@pytest.mark.parametrize("r", [2.5, 4.0])
+def test_no_pure_equilibrium_above_r_2(r):
+    """Above r = n / (n - 1) = 2, x* loses money and spending nothing beats it."""
+    x_star = tullock_symmetric_equilibrium(10.0, r)
+    assert 10.0 * tullock_share(x_star, x_star, r) - x_star < 0.0
+    assert best_response(x_star, 10.0, r) != pytest.approx(x_star, rel=1e-2)
 
 
 def test_tullock_r1_spends_a_quarter_of_the_prize():

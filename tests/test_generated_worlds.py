@@ -1,15 +1,17 @@
 """The model's invariants on random generated worlds, not only on the built-in one."""
 
+import json
 import math
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sim.generate import OBLIGATIONS, generate_events, generate_world
+from sim.generate import OBLIGATIONS, generate_events, generate_world, world_to_toml
 from sim.model import AllianceModel
-from sim.runner import replicate_rng
-from sim.world import AllianceTie
+from sim.runner import replicate_rng, run_scenario
+from sim.scenario import load_scenario
+from sim.world import AllianceTie, load_world
 
 STEPS = 30
 FEW = settings(max_examples=20, deadline=None)
@@ -94,3 +96,35 @@ def test_generated_events_start_wars():
 def test_too_few_states_is_an_error(n):
     with pytest.raises(ValueError, match="at least 2"):
         generate_world(n, 0)
+
+
+@settings(max_examples=5, deadline=None)
+@given(worlds)
+def test_world_file_round_trip(tmp_path_factory, case):
+    """A generated world written as a world file reads back equal."""
+    path = tmp_path_factory.mktemp("w") / "world.toml"
+    world = generate_world(*case)
+    path.write_text(world_to_toml(world), encoding="utf-8")
+    assert load_world(path) == world
+
+
+def test_builtin_world_round_trip(tmp_path):
+    path = tmp_path / "world.toml"
+    path.write_text(world_to_toml(load_world()), encoding="utf-8")
+    assert load_world(path) == load_world()
+
+
+def test_scenario_runs_on_a_generated_world_file(tmp_path):
+    """End to end: a scenario file pointing at a saved generated world, with its events."""
+    world = generate_world(25, 11)
+    (tmp_path / "world.toml").write_text(world_to_toml(world), encoding="utf-8")
+    events = generate_events(world, 20, 11)
+    lines = ['name = "generated"', 'world = "world.toml"', "steps = 20", "seed = 3"]
+    for e in events:
+        lines.append("[[events]]")
+        lines += [f"{k} = {json.dumps(v)}" for k, v in e.model_dump().items()]
+    (tmp_path / "scenario.toml").write_text("\n".join(lines), encoding="utf-8")
+    results = run_scenario(load_scenario(tmp_path / "scenario.toml"), replicates=2)
+    assert len(results.summary) == 2
+    assert results.steps["step"].max() == 20
+    assert (results.summary["wars"] > 0).any()

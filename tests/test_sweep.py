@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import textwrap
 from pathlib import Path
 
 import duckdb
@@ -35,7 +34,9 @@ defender = "Armenia"
 theatre = "karabakh"
 """
 
-GRID = BASE + """
+GRID = (
+    BASE
+    + """
 [sweep]
 replicates = 3
 
@@ -43,6 +44,7 @@ replicates = 3
 "model.tullock_r" = [1.0, 2.0]
 "ties.tur_aze_arms.volume_usd_m" = [10, 200]
 """
+)
 
 
 def write(folder: Path, text: str, name: str = "s.toml") -> Path:
@@ -93,8 +95,11 @@ BAD_SPECS = [
         "sweep.ranges.states.Russia.commitment",
         "between 0 and 1",
     ),
-    ('[sweep]\ndesign = "latin"\n[sweep.ranges]\n"model.tullock_r" = [1, 2]\n', "sweep.samples",
-     "needs 'samples'"),
+    (
+        '[sweep]\ndesign = "latin"\n[sweep.ranges]\n"model.tullock_r" = [1, 2]\n',
+        "sweep.samples",
+        "needs 'samples'",
+    ),
     ('[sweep]\ndesign = "sobol"\nsamples = 8\n', "sweep.ranges", "at least one range"),
     (
         '[sweep]\ndesign = "sobol"\nsamples = 8\n[sweep.grid]\n"model.tullock_r" = [1.0]\n',
@@ -162,6 +167,8 @@ def test_a_scenario_without_a_sweep_sweeps_its_replicates(tmp_path: Path) -> Non
     expected = run_scenario(loaded).summary
     assert runs["replicate"].tolist() == [0, 1, 2]
     pd.testing.assert_series_equal(runs["war_weeks"], expected["war_weeks"], check_dtype=False)
+    resumed = sweep.run_sweep(loaded, tmp_path / "out", resume=True, workers=1)
+    assert (resumed.design.points.shape, resumed.runs_run) == ((1, 0), 0)
 
 
 # --- seeds: a run equals 'alliance-sim run' of its point ---------------------------------------
@@ -172,7 +179,9 @@ def test_each_run_equals_alliance_sim_run_of_its_point(tmp_path: Path) -> None:
     sweep.run_sweep(loaded, tmp_path / "out", workers=1, chunk_size=5)
     runs, steps = stored(tmp_path / "out"), stored(tmp_path / "out", "steps")
     for point, (r, volume) in enumerate(sweep.make_design(loaded).points):
-        overrides = f'\n[overrides]\n"model.tullock_r" = {r}\n"ties.tur_aze_arms.volume_usd_m" = {volume}\n'
+        overrides = (
+            f'\n[overrides]\n"model.tullock_r" = {r}\n"ties.tur_aze_arms.volume_usd_m" = {volume}\n'
+        )
         alone = run_scenario(load_scenario(write(tmp_path, BASE + overrides, f"p{point}.toml")))
         mine = runs[runs["point"] == point].reset_index(drop=True)
         summary = alone.summary.drop(columns="replicate")
@@ -323,12 +332,41 @@ def test_sweep_command_prints_a_summary_and_writes_a_report(
 
 
 def test_an_unreachable_dask_scheduler_is_one_line_and_writes_nothing(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    path = write(tmp_path, textwrap.dedent(GRID))
+    monkeypatch.setattr(sweep, "DASK_TIMEOUT", "1s")  # nothing listens there: do not wait long
+    path = write(tmp_path, GRID)
     out = tmp_path / "out"
     code = main(["sweep", str(path), "--out", str(out), "--dask", "tcp://127.0.0.1:9"])
     assert code == EXIT_BAD_INPUT
     err = capsys.readouterr().err.splitlines()
     assert len(err) == 1 and "--dask: cannot connect" in err[0]
     assert not out.exists()
+
+
+@pytest.mark.parametrize(
+    ("option", "message"),
+    [
+        (["--workers", "0"], "--workers: must be at least 1 (got 0)"),
+        (["--chunk-size", "0"], "--chunk-size: must be at least 1 (got 0)"),
+        (["--retries", "-1"], "--retries: must be 0 or more (got -1)"),
+    ],
+)
+def test_bad_sweep_options_are_one_line_and_write_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], option: list[str], message: str
+) -> None:
+    out = tmp_path / "out"
+    assert main(["sweep", str(write(tmp_path, GRID)), "--out", str(out), *option]) == 2
+    assert capsys.readouterr().err.splitlines() == [f"alliance-sim: {out}: {message}"]
+    assert not out.exists()
+
+
+def test_the_progress_bar_shows_runs_rate_and_time_left(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    loaded = load_scenario(write(tmp_path, GRID))
+    sweep.run_sweep(loaded, tmp_path / "shown", workers=1, chunk_size=4, progress=True)
+    err = capsys.readouterr().err
+    assert "12/12" in err and "run/s" in err and "<00:00" in err
+    sweep.run_sweep(loaded, tmp_path / "hidden", workers=1, chunk_size=4)  # stderr: no tty
+    assert capsys.readouterr().err == ""

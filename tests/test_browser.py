@@ -1,0 +1,149 @@
+"""The classroom app in a real browser: load, run, move a lever, see the outcome change.
+
+Starts ``alliance-sim app`` on a free port and drives Debian's Chromium with Playwright.
+Screenshots go to pytest's temporary folder; the test prints where.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = Path("/usr/bin/chromium")
+LAUNCH_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+
+pytestmark = pytest.mark.skipif(
+    not CHROMIUM.exists(), reason="needs Debian's /usr/bin/chromium (apt-get install chromium)"
+)
+playwright_api = pytest.importorskip("playwright.sync_api", reason="needs playwright")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    port = free_port()
+    # A file, not a pipe: a pipe nobody reads would stall the server once full.
+    log = tmp_path_factory.mktemp("app") / "server.log"
+    with log.open("wb") as out:
+        # Its own session, so anything left of it can be found (and killed) as one group.
+        server = subprocess.Popen(
+            [sys.executable, "-m", "sim", "app", "--port", str(port)],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with urllib.request.urlopen(url, timeout=2):
+                    break
+            except OSError:
+                if server.poll() is not None or time.monotonic() > deadline:
+                    pytest.fail(f"app did not start on {url}:\n{log.read_text()[-2000:]}")
+                time.sleep(0.3)
+        yield url
+    finally:
+        # SIGTERM to the command alone must stop the Solara server it started, too.
+        server.terminate()
+        server.wait(timeout=10)
+        deadline = time.monotonic() + 10
+        while group_alive(server.pid) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        left_over = group_alive(server.pid)
+        if left_over:
+            os.killpg(server.pid, signal.SIGKILL)
+        assert not left_over, "the Solara server outlived 'alliance-sim app'"
+
+
+def group_alive(group: int) -> bool:
+    try:
+        os.killpg(group, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def outcome(page) -> str:
+    return "\n".join(page.locator("li").all_inner_texts())
+
+
+def test_a_what_if_changes_the_outcome(app_url: str, tmp_path: Path) -> None:
+    expect = playwright_api.expect
+    print(f"\nscreenshots in {tmp_path}")
+    with playwright_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=LAUNCH_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1920, "height": 1080})
+            page.goto(app_url)
+            expect(page.get_by_text("Week 0 of 8")).to_be_visible(timeout=20_000)
+            page.get_by_role("button", name="Run to the end").click()
+            expect(page.get_by_text("Week 8 of 8")).to_be_visible()
+            expect(page.get_by_text("Azerbaijan attacked Armenia in karabakh")).to_be_visible()
+            before = outcome(page)
+            page.screenshot(path=tmp_path / "1-run.png")
+
+            # A second visitor gets a page of their own, not the first one's run.
+            other = browser.new_page()
+            other.goto(app_url)
+            expect(other.get_by_text("Week 0 of 8")).to_be_visible(timeout=20_000)
+            other.close()
+            expect(page.get_by_text("Week 8 of 8")).to_be_visible()
+
+            # What if Turkey sent no arms? Slide its arms support from 1x to 0x.
+            label = page.get_by_text("Turkey → Azerbaijan: 1.00×")
+            label.locator("xpath=following::*[@role='slider'][1]").focus()
+            page.keyboard.press("Home")
+            expect(page.get_by_text("Turkey → Azerbaijan: 0.00×")).to_be_visible()
+            expect(page.get_by_text("Week 8 of 8")).to_be_visible()
+            page.wait_for_function(
+                "before => [...document.querySelectorAll('li')]"
+                ".map(li => li.innerText).join('\\n') !== before",
+                arg=before,
+            )
+            after = outcome(page)
+            assert after != before
+            assert "Azerbaijan holds" in after
+            page.screenshot(path=tmp_path / "2-what-if.png")
+
+            page.get_by_role("button", name="Compare with the scenario as it is").click()
+            expect(page.get_by_role("cell", name="weeks at war (mean)")).to_be_visible()
+            page.get_by_role("cell", name="weeks at war (mean)").scroll_into_view_if_needed()
+            page.screenshot(path=tmp_path / "3-compare.png")
+
+            # A bad file is one line on the page, never a stack trace.
+            page.get_by_label("…or the path of a scenario file").fill("no-such-scenario.toml")
+            page.get_by_role("button", name="Load file").click()
+            expect(page.get_by_text("no-such-scenario.toml: (file): cannot read")).to_be_visible()
+            assert "Traceback" not in page.locator("body").inner_text()
+
+            # Another built-in scenario starts from its own week 0.
+            page.locator(".v-select").click()
+            page.get_by_text("karabakh_2020", exact=True).click()
+            expect(page.get_by_text("Week 0 of 12")).to_be_visible()
+            page.screenshot(path=tmp_path / "4-other-scenario.png")
+        finally:
+            browser.close()
