@@ -92,14 +92,20 @@ def run_scenario(loaded: LoadedScenario, replicates: int | None = None) -> Resul
     )
 
 
-def manifest(loaded: LoadedScenario, replicates: int) -> dict[str, object]:
-    """Describe a run well enough to repeat it: scenario text and hash, seeds, versions."""
+def package_versions(packages: tuple[str, ...] = PACKAGES) -> dict[str, str]:
+    """Installed versions of ``packages`` ("not installed" for a missing one)."""
     versions = {}
-    for package in PACKAGES:
+    for package in packages:
         try:
             versions[package] = metadata.version(package)
         except metadata.PackageNotFoundError:
             versions[package] = "not installed"
+    return versions
+
+
+def manifest(loaded: LoadedScenario, replicates: int) -> dict[str, object]:
+    """Describe a run well enough to repeat it: scenario text and hash, seeds, versions."""
+    versions = package_versions()
     sc = loaded.scenario
     return {
         "scenario": sc.name,

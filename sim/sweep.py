@@ -35,7 +35,6 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
-from importlib import metadata
 from operator import itemgetter
 from pathlib import Path
 from typing import Any
@@ -48,7 +47,7 @@ from tqdm import tqdm
 
 from sim.metrics import summarise_run
 from sim.model import AllianceModel
-from sim.runner import replicate_rng
+from sim.runner import package_versions, replicate_rng
 from sim.scenario import InputError, LoadedScenario
 from sim.world import World, iter_figures
 
@@ -462,17 +461,6 @@ def chunk_file(folder: Path, table: str, index: int) -> Path:
     return folder / table / f"chunk-{index:06d}.parquet"
 
 
-def package_versions() -> dict[str, str]:
-    """Installed versions of the packages a sweep depends on."""
-    versions = {}
-    for package in PACKAGES:
-        try:
-            versions[package] = metadata.version(package)
-        except metadata.PackageNotFoundError:
-            versions[package] = "not installed"
-    return versions
-
-
 def default_chunk_size(runs: int, workers: int) -> int:
     """Chunk size: about four chunks per worker, so the load balances, at most MAX_CHUNK."""
     return max(1, min(MAX_CHUNK, math.ceil(runs / (4 * workers))))
@@ -545,7 +533,7 @@ def new_manifest(loaded: LoadedScenario, design: Design, chunk_size: int) -> dic
         "chunk_size": chunk_size,
         "design": design.to_json(),
         "python": platform.python_version(),
-        "packages": package_versions(),
+        "packages": package_versions(PACKAGES),
         "command": " ".join(sys.argv),
         "chunks_done": [],
         "chunks_failed": [],

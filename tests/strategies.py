@@ -67,7 +67,8 @@ def values(lo: float, hi: float) -> st.SearchStrategy[float]:
     return st.one_of(
         st.sampled_from([lo, hi]),
         st.floats(lo, hi, allow_nan=False, allow_infinity=False).map(
-            lambda v: min(hi, max(lo, round(v, 4)))),
+            lambda v: min(hi, max(lo, round(v, 4)))
+        ),
     )
 
 
@@ -89,8 +90,14 @@ def pairs(draw: st.DrawFn, states: list[str]) -> tuple[str, str]:
 
 
 @st.composite
-def tie_dicts(draw: st.DrawFn, tie_id: str, states: list[str], theatres: list[str],
-              kind: str | None = None, dated: bool = True) -> dict[str, Any]:
+def tie_dicts(
+    draw: st.DrawFn,
+    tie_id: str,
+    states: list[str],
+    theatres: list[str],
+    kind: str | None = None,
+    dated: bool = True,
+) -> dict[str, Any]:
     """One tie of ``kind`` (random if None) between states of the world, as a dict."""
     kind = kind or draw(st.sampled_from(TIE_KINDS))
     source, target = draw(pairs(states))
@@ -103,8 +110,9 @@ def tie_dicts(draw: st.DrawFn, tie_id: str, states: list[str], theatres: list[st
             kind = tie["kind"] = "border"
         else:
             a, b = draw(st.lists(st.sampled_from(parties), min_size=2, max_size=2, unique=True))
-            tie.update(parties=[a, b], peacekeeping=draw(st.booleans()),
-                       strength=draw(figures(0.0, 1.0)))
+            tie.update(
+                parties=[a, b], peacekeeping=draw(st.booleans()), strength=draw(figures(0.0, 1.0))
+            )
             return tie
     tie["target"] = target
     match kind:
@@ -114,17 +122,21 @@ def tie_dicts(draw: st.DrawFn, tie_id: str, states: list[str], theatres: list[st
                 obligation=draw(st.sampled_from(OBLIGATIONS)),
                 scope=draw(st.sampled_from(["own_territory", "any"])),
                 theatres=draw(st.lists(st.sampled_from(theatres), unique=True, max_size=2))
-                if theatres else [],
+                if theatres
+                else [],
                 strength=draw(figures(0.0, 1.0)),
                 consultation_delay=figure(
                     draw(st.one_of(st.sampled_from([0.0, 1.0, 2.0, 3.0]), values(0.0, 3.0))),
-                    0.0, 3.0),
+                    0.0,
+                    3.0,
+                ),
             )
         case "arms":
             tie.update(precision=draw(st.booleans()), volume_usd_m=draw(figures(0.0, 1000.0)))
         case "energy":
-            tie.update(commodity=draw(st.sampled_from(["oil", "gas"])),
-                       share=draw(figures(0.0, 1.0)))
+            tie.update(
+                commodity=draw(st.sampled_from(["oil", "gas"])), share=draw(figures(0.0, 1.0))
+            )
         case "transit":
             tie.update(share=draw(figures(0.0, 1.0)))
         case "trade":
@@ -132,14 +144,22 @@ def tie_dicts(draw: st.DrawFn, tie_id: str, states: list[str], theatres: list[st
         case "border":
             tie.update(mutual=draw(st.booleans()), open=draw(st.booleans()))
         case "rivalry":
-            tie.update(mutual=draw(st.booleans()), issue=draw(st.sampled_from(["land", "sea"])),
-                       intensity=draw(figures(0.0, 1.0)))
+            tie.update(
+                mutual=draw(st.booleans()),
+                issue=draw(st.sampled_from(["land", "sea"])),
+                intensity=draw(figures(0.0, 1.0)),
+            )
     return tie
 
 
 @st.composite
-def world_dicts(draw: st.DrawFn, min_states: int = 2, max_states: int = 7,
-                max_ties: int = 16, kinds: tuple[str, ...] = TIE_KINDS) -> dict[str, Any]:
+def world_dicts(
+    draw: st.DrawFn,
+    min_states: int = 2,
+    max_states: int = 7,
+    max_ties: int = 16,
+    kinds: tuple[str, ...] = TIE_KINDS,
+) -> dict[str, Any]:
     """A world as the dict a world file would hold; tie kinds drawn from ``kinds``."""
     states = draw(st.lists(names, min_size=min_states, max_size=max_states, unique=True))
     state_table = {
@@ -152,8 +172,14 @@ def world_dicts(draw: st.DrawFn, min_states: int = 2, max_states: int = 7,
         }
         for name in states
     }
-    theatre_names = draw(st.lists(st.text(alphabet=string.ascii_lowercase, min_size=1, max_size=5),
-                                  min_size=1, max_size=4, unique=True))
+    theatre_names = draw(
+        st.lists(
+            st.text(alphabet=string.ascii_lowercase, min_size=1, max_size=5),
+            min_size=1,
+            max_size=4,
+            unique=True,
+        )
+    )
     theatres: dict[str, dict[str, Any]] = {}
     for name in theatre_names:
         owner = draw(st.sampled_from(states))
@@ -166,11 +192,14 @@ def world_dicts(draw: st.DrawFn, min_states: int = 2, max_states: int = 7,
         }
         if "claimants" in Theatre.model_fields:
             others = [s for s in states if s != owner]
-            theatres[name]["claimants"] = draw(st.lists(st.sampled_from(others), unique=True,
-                                                        max_size=2))
+            theatres[name]["claimants"] = draw(
+                st.lists(st.sampled_from(others), unique=True, max_size=2)
+            )
     n_ties = draw(st.integers(0, max_ties))
-    ties = [draw(tie_dicts(f"t{i}", states, theatre_names, draw(st.sampled_from(kinds))))
-            for i in range(n_ties)]
+    ties = [
+        draw(tie_dicts(f"t{i}", states, theatre_names, draw(st.sampled_from(kinds))))
+        for i in range(n_ties)
+    ]
     model = {name: draw(figures(lo, hi)) for name, (lo, hi) in model_ranges().items()}
     return {
         "meta": {"name": "generated", "year": YEAR},
@@ -182,15 +211,30 @@ def world_dicts(draw: st.DrawFn, min_states: int = 2, max_states: int = 7,
 
 
 @st.composite
-def worlds(draw: st.DrawFn, min_states: int = 2, max_states: int = 7,
-           max_ties: int = 16, kinds: tuple[str, ...] = TIE_KINDS) -> World:
+def worlds(
+    draw: st.DrawFn,
+    min_states: int = 2,
+    max_states: int = 7,
+    max_ties: int = 16,
+    kinds: tuple[str, ...] = TIE_KINDS,
+) -> World:
     """A valid random :class:`World`."""
     return World.model_validate(draw(world_dicts(min_states, max_states, max_ties, kinds)))
 
 
 #: Tie kinds weighted towards pledges and the motives to act on them.
-ALLIANCE_HEAVY = ("alliance", "alliance", "alliance", "rivalry", "rivalry", "arms", "energy",
-                  "border", "trade", "mediation")
+ALLIANCE_HEAVY = (
+    "alliance",
+    "alliance",
+    "alliance",
+    "rivalry",
+    "rivalry",
+    "arms",
+    "energy",
+    "border",
+    "trade",
+    "mediation",
+)
 
 
 def event(data: dict[str, Any]) -> Any:
@@ -198,15 +242,32 @@ def event(data: dict[str, Any]) -> Any:
     return EVENT_ADAPTER.validate_python(data, context={"scenario": True})
 
 
-EVENT_KINDS = ("offensive", "offensive", "mobilise", "mobilise", "distraction", "arms_shipment",
-               "tie_suspend", "tie_restore", "tie_cut", "tie_create", "sanction",
-               "ceasefire_proposal", "normalisation")
+EVENT_KINDS = (
+    "offensive",
+    "offensive",
+    "mobilise",
+    "mobilise",
+    "distraction",
+    "arms_shipment",
+    "tie_suspend",
+    "tie_restore",
+    "tie_cut",
+    "tie_create",
+    "sanction",
+    "ceasefire_proposal",
+    "normalisation",
+)
 
 
 @st.composite
-def event_dicts(draw: st.DrawFn, world: World, steps: int, created: dict[str, int],
-                kinds: tuple[str, ...] = EVENT_KINDS,
-                exclude: frozenset[str] = frozenset()) -> dict[str, Any]:
+def event_dicts(
+    draw: st.DrawFn,
+    world: World,
+    steps: int,
+    created: dict[str, int],
+    kinds: tuple[str, ...] = EVENT_KINDS,
+    exclude: frozenset[str] = frozenset(),
+) -> dict[str, Any]:
     """One event valid for ``world`` in a run of ``steps`` weeks.
 
     ``created`` maps the ids of ties made by earlier ``tie_create`` events to their weeks (ids
@@ -239,9 +300,12 @@ def event_dicts(draw: st.DrawFn, world: World, steps: int, created: dict[str, in
             return base | {"state": draw(st.sampled_from(states)), "level": draw(values(0.0, 1.0))}
         case "arms_shipment":
             supplier, recipient = draw(pairs(states))
-            return base | {"supplier": supplier, "recipient": recipient,
-                           "volume_usd_m": draw(values(1.0, 2000.0)),
-                           "precision": draw(st.booleans())}
+            return base | {
+                "supplier": supplier,
+                "recipient": recipient,
+                "volume_usd_m": draw(values(1.0, 2000.0)),
+                "precision": draw(st.booleans()),
+            }
         case "tie_create":
             tie_id = f"new{len(created)}"
             created[tie_id] = step
@@ -259,9 +323,14 @@ def event_dicts(draw: st.DrawFn, world: World, steps: int, created: dict[str, in
 
 
 @st.composite
-def timelines(draw: st.DrawFn, world: World, steps: int, max_events: int = 8,
-              kinds: tuple[str, ...] = EVENT_KINDS,
-              exclude: frozenset[str] = frozenset()) -> list[Any]:
+def timelines(
+    draw: st.DrawFn,
+    world: World,
+    steps: int,
+    max_events: int = 8,
+    kinds: tuple[str, ...] = EVENT_KINDS,
+    exclude: frozenset[str] = frozenset(),
+) -> list[Any]:
     """A list of scheduled events valid for ``world`` (pydantic ``Event`` objects)."""
     created: dict[str, int] = {}
     n = draw(st.integers(0, max_events))
@@ -270,16 +339,28 @@ def timelines(draw: st.DrawFn, world: World, steps: int, max_events: int = 8,
 
 
 @st.composite
-def wars_in_worlds(draw: st.DrawFn, steps: int, min_states: int = 2, max_states: int = 7,
-                   max_events: int = 8, kinds: tuple[str, ...] = TIE_KINDS,
-                   max_ties: int = 16) -> tuple[World, list[Any]]:
+def wars_in_worlds(
+    draw: st.DrawFn,
+    steps: int,
+    min_states: int = 2,
+    max_states: int = 7,
+    max_events: int = 8,
+    kinds: tuple[str, ...] = TIE_KINDS,
+    max_ties: int = 16,
+) -> tuple[World, list[Any]]:
     """A world and a timeline that opens with an offensive (so there is a war to watch)."""
     world = draw(worlds(min_states, max_states, max_ties, kinds))
     events = draw(timelines(world, steps, max_events))
     a, d = draw(pairs(sorted(world.states)))
-    opening = event({"step": draw(st.integers(0, min(2, steps - 1))), "kind": "offensive",
-                     "attacker": a, "defender": d,
-                     "theatre": draw(st.sampled_from(sorted(world.theatres)))})
+    opening = event(
+        {
+            "step": draw(st.integers(0, min(2, steps - 1))),
+            "kind": "offensive",
+            "attacker": a,
+            "defender": d,
+            "theatre": draw(st.sampled_from(sorted(world.theatres))),
+        }
+    )
     return world, [opening, *events]
 
 
@@ -304,26 +385,58 @@ def pledged_wars(draw: st.DrawFn, steps: int, max_events: int = 4) -> tuple[Worl
         if fellows and draw(st.booleans()):
             # A pledge to a fellow third party, which the same rivalry draws into the war.
             protege = draw(st.sampled_from(fellows))
-            data["ties"].append({"id": f"f{i}", "kind": "rivalry", "source": protege,
-                                 "target": foe, "mutual": True, "issue": "war",
-                                 "intensity": draw(figures(0.5, 1.0))})
+            data["ties"].append(
+                {
+                    "id": f"f{i}",
+                    "kind": "rivalry",
+                    "source": protege,
+                    "target": foe,
+                    "mutual": True,
+                    "issue": "war",
+                    "intensity": draw(figures(0.5, 1.0)),
+                }
+            )
             data["states"][protege]["risk_appetite"] = draw(figures(0.6, 1.0))
-        obligation = "offence" if protege == attacker else draw(
-            st.sampled_from(["defence", "consultation"]))
+        obligation = (
+            "offence" if protege == attacker else draw(st.sampled_from(["defence", "consultation"]))
+        )
         delay = draw(st.one_of(st.sampled_from([1.0, 2.0, 3.0]), values(0.5, 3.0)))
-        data["ties"].append({
-            "id": f"p{i}", "kind": "alliance", "source": pledger, "target": protege,
-            "mutual": draw(st.booleans()), "obligation": obligation,
-            "scope": draw(st.sampled_from(["any", "any", "own_territory"])),
-            "theatres": draw(st.sampled_from([[], [theatre]])),
-            "strength": draw(figures(0.5, 1.0)), "consultation_delay": figure(delay, 0.0, 3.0),
-        })
-        data["ties"].append({"id": f"r{i}", "kind": "rivalry", "source": pledger, "target": foe,
-                             "mutual": True, "issue": "war", "intensity": draw(figures(0.5, 1.0))})
+        data["ties"].append(
+            {
+                "id": f"p{i}",
+                "kind": "alliance",
+                "source": pledger,
+                "target": protege,
+                "mutual": draw(st.booleans()),
+                "obligation": obligation,
+                "scope": draw(st.sampled_from(["any", "any", "own_territory"])),
+                "theatres": draw(st.sampled_from([[], [theatre]])),
+                "strength": draw(figures(0.5, 1.0)),
+                "consultation_delay": figure(delay, 0.0, 3.0),
+            }
+        )
+        data["ties"].append(
+            {
+                "id": f"r{i}",
+                "kind": "rivalry",
+                "source": pledger,
+                "target": foe,
+                "mutual": True,
+                "issue": "war",
+                "intensity": draw(figures(0.5, 1.0)),
+            }
+        )
         data["states"][pledger]["risk_appetite"] = draw(figures(0.6, 1.0))
         data["states"][pledger]["commitment"] = draw(figures(0.5, 1.0))
     world = World.model_validate(data)
-    opening = event({"step": draw(st.integers(0, 2)), "kind": "offensive", "attacker": attacker,
-                     "defender": defender, "theatre": theatre})
+    opening = event(
+        {
+            "step": draw(st.integers(0, 2)),
+            "kind": "offensive",
+            "attacker": attacker,
+            "defender": defender,
+            "theatre": theatre,
+        }
+    )
     kinds = tuple(k for k in EVENT_KINDS if k not in ("tie_suspend", "tie_cut", "tie_create"))
     return world, [opening, *draw(timelines(world, steps, max_events, kinds))]

@@ -20,7 +20,7 @@ from sim.world import load_world
 REPO = Path(__file__).resolve().parents[1]
 SCENARIO_FILES = sorted((REPO / "scenarios").glob("*.toml"))
 NAMES = [path.stem for path in SCENARIO_FILES]
-COMMANDS = ["run", "validate", "plot", "evidence", "schema", "list"]
+COMMANDS = ["run", "sweep", "compare", "app", "validate", "plot", "evidence", "schema", "list"]
 GOOD = 'name = "t"\nsteps = 4\nseed = 1\nreplicates = 1\n'
 
 
@@ -30,8 +30,9 @@ def stderr_lines(capsys: pytest.CaptureFixture[str]) -> list[str]:
 
 def leftovers(folder: Path, out_name: str) -> list[str]:
     """The output folder or any staging folder ``.out_name.*`` in ``folder``."""
-    return sorted(p.name for p in folder.iterdir()
-                  if p.name == out_name or p.name.startswith(f".{out_name}."))
+    return sorted(
+        p.name for p in folder.iterdir() if p.name == out_name or p.name.startswith(f".{out_name}.")
+    )
 
 
 def test_builtin_scenarios_are_the_repository_files() -> None:
@@ -47,8 +48,9 @@ def test_validate_builtin(name: str, capsys: pytest.CaptureFixture[str]) -> None
     assert captured.out.count(": ok (") == 1
 
 
-def test_validate_many_paths_stops_at_first_bad(tmp_path: Path,
-                                                capsys: pytest.CaptureFixture[str]) -> None:
+def test_validate_many_paths_stops_at_first_bad(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     bad = tmp_path / "bad.toml"
     bad.write_text(GOOD + "stpes = 3\n")
     assert main(["validate", str(SCENARIO_FILES[0]), str(bad)]) == EXIT_BAD_INPUT
@@ -77,8 +79,18 @@ def test_schema(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["schema"]) == 0
     schema = json.loads(capsys.readouterr().out)
     assert schema["title"] == "Scenario"
-    assert {"name", "steps", "seed", "replicates", "world", "year", "levers", "overrides",
-            "events", "plots"} <= set(schema["properties"])
+    assert {
+        "name",
+        "steps",
+        "seed",
+        "replicates",
+        "world",
+        "year",
+        "levers",
+        "overrides",
+        "events",
+        "plots",
+    } <= set(schema["properties"])
     assert {"name", "steps", "seed"} <= set(schema["required"])
     assert schema["additionalProperties"] is False
 
@@ -90,10 +102,11 @@ def test_evidence_markdown(capsys: pytest.CaptureFixture[str]) -> None:
     header = "| item | value | basis | document | figure | fact or reason | range |"
     start = lines.index(header)
     assert lines[start + 1] == "|---|---|---|---|---|---|---|"
-    table = lines[start + 2:]
+    table = lines[start + 2 :]
     assert len(table) == len(evidence_rows(load_world()))
-    assert all(line.startswith("| ") and line.endswith(" |") and line.count(" | ") == 6
-               for line in table)
+    assert all(
+        line.startswith("| ") and line.endswith(" |") and line.count(" | ") == 6 for line in table
+    )
 
 
 def test_evidence_csv(capsys: pytest.CaptureFixture[str]) -> None:
@@ -121,14 +134,21 @@ def test_help(command: str | None, capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_module_entry_point() -> None:
-    done = subprocess.run([sys.executable, "-m", "sim", "--help"], cwd=REPO, capture_output=True,
-                          text=True, timeout=60, check=False)
+    done = subprocess.run(
+        [sys.executable, "-m", "sim", "--help"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert done.returncode == 0, done.stderr
     assert all(command in done.stdout for command in COMMANDS)
 
 
-def test_run_writes_every_table(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                capsys: pytest.CaptureFixture[str]) -> None:
+def test_run_writes_every_table(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.chdir(tmp_path)
     (tmp_path / "tmp").mkdir()
     assert main(["run", "classroom", "--replicates", "2", "--no-plots", "--out", "tmp/x"]) == 0
@@ -136,7 +156,8 @@ def test_run_writes_every_table(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
     out = tmp_path / "tmp" / "x"
     assert sorted(p.name for p in (tmp_path / "tmp").iterdir()) == ["x"]  # no staging left
     assert {"steps.csv", "actions.csv", "summary.csv", "network.csv", "manifest.json"} <= {
-        p.name for p in out.iterdir()}
+        p.name for p in out.iterdir()
+    }
     scenario = builtin_scenarios()["classroom"]
     loaded = load_scenario(scenario)
     n = loaded.scenario.steps
@@ -144,7 +165,9 @@ def test_run_writes_every_table(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
     steps = pd.read_csv(out / "steps.csv")
     assert len(steps) == 2 * (n + 1)  # one row per step (0..n) per replicate
     assert steps.groupby("replicate")["step"].apply(list).to_dict() == {
-        0: list(range(n + 1)), 1: list(range(n + 1))}
+        0: list(range(n + 1)),
+        1: list(range(n + 1)),
+    }
     summary = pd.read_csv(out / "summary.csv")
     assert summary["replicate"].tolist() == [0, 1]
     actions = pd.read_csv(out / "actions.csv")
@@ -164,23 +187,29 @@ def test_run_writes_every_table(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
 BAD_SCENARIOS: dict[str, tuple[str, str]] = {
     # id: (file text, field named on stderr)
     "malformed toml": ('name = "t\nsteps = 3\n', "(file)"),
-    "unknown state": (GOOD + '[levers.Georgia]\ncommitment = 0.5\n', "levers.Georgia"),
-    "unknown theatre": (GOOD + '[[events]]\nstep = 0\nkind = "offensive"\n'
-                        'attacker = "Azerbaijan"\ndefender = "Armenia"\ntheatre = "mars"\n',
-                        "events[0].theatre"),
-    "unknown tie": (GOOD + '[[events]]\nstep = 1\nkind = "tie_cut"\ntie = "nope"\n',
-                    "events[0].tie"),
-    "event at the last step": (GOOD + '[[events]]\nstep = 4\nkind = "tie_cut"\n'
-                               'tie = "tur_aze_arms"\n', "events[0].step"),
+    "unknown state": (GOOD + "[levers.Georgia]\ncommitment = 0.5\n", "levers.Georgia"),
+    "unknown theatre": (
+        GOOD + '[[events]]\nstep = 0\nkind = "offensive"\n'
+        'attacker = "Azerbaijan"\ndefender = "Armenia"\ntheatre = "mars"\n',
+        "events[0].theatre",
+    ),
+    "unknown tie": (
+        GOOD + '[[events]]\nstep = 1\nkind = "tie_cut"\ntie = "nope"\n',
+        "events[0].tie",
+    ),
+    "event at the last step": (
+        GOOD + '[[events]]\nstep = 4\nkind = "tie_cut"\ntie = "tur_aze_arms"\n',
+        "events[0].step",
+    ),
     "unknown event kind": (GOOD + '[[events]]\nstep = 0\nkind = "invade"\n', "events[0]"),
     "negative steps": ('name = "t"\nsteps = -1\nseed = 1\n', "steps"),
     "zero replicates": ('name = "t"\nsteps = 3\nseed = 1\nreplicates = 0\n', "replicates"),
-    "lever above 1": (GOOD + "[levers.Russia]\ncommitment = 1.01\n",
-                      "levers.Russia.commitment"),
-    "override nan": (GOOD + '[overrides]\n"model.tullock_r" = nan\n',
-                     "overrides.model.tullock_r"),
-    "override above 1": (GOOD + '[overrides]\n"states.Iran.risk_appetite" = 2\n',
-                         "overrides.states.Iran.risk_appetite"),
+    "lever above 1": (GOOD + "[levers.Russia]\ncommitment = 1.01\n", "levers.Russia.commitment"),
+    "override nan": (GOOD + '[overrides]\n"model.tullock_r" = nan\n', "overrides.model.tullock_r"),
+    "override above 1": (
+        GOOD + '[overrides]\n"states.Iran.risk_appetite" = 2\n',
+        "overrides.states.Iran.risk_appetite",
+    ),
     "typo": (GOOD + "seeed = 2\n", "seeed"),
     "bad world path": (GOOD + 'world = "nowhere/world.toml"\n', "world"),
     "newline in a key": (GOOD + '"a\\nb" = 1\n', "a"),
@@ -188,8 +217,9 @@ BAD_SCENARIOS: dict[str, tuple[str, str]] = {
 
 
 @pytest.mark.parametrize("text,field", BAD_SCENARIOS.values(), ids=BAD_SCENARIOS.keys())
-def test_run_bad_scenario(text: str, field: str, tmp_path: Path,
-                          capsys: pytest.CaptureFixture[str]) -> None:
+def test_run_bad_scenario(
+    text: str, field: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     scenario = tmp_path / "my scenario.toml"
     scenario.write_text(text)
     out = tmp_path / "out"
@@ -211,11 +241,14 @@ def test_run_missing_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) ->
 
 
 @pytest.mark.parametrize("replicates", ["0", "-3"])
-def test_run_bad_replicates_option(replicates: str, tmp_path: Path,
-                                   capsys: pytest.CaptureFixture[str]) -> None:
+def test_run_bad_replicates_option(
+    replicates: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     out = tmp_path / "out"
-    assert main(["run", "classroom", "--replicates", replicates, "--no-plots",
-                 "--out", str(out)]) == EXIT_BAD_INPUT
+    assert (
+        main(["run", "classroom", "--replicates", replicates, "--no-plots", "--out", str(out)])
+        == EXIT_BAD_INPUT
+    )
     (line,) = stderr_lines(capsys)
     assert "classroom.toml: --replicates: must be at least 1" in line
     assert leftovers(tmp_path, "out") == []
@@ -274,13 +307,15 @@ def test_failed_write_leaves_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyP
 
     monkeypatch.setattr(sim.runner, "manifest", broken)
     with pytest.raises(RuntimeError, match="disk full"):
-        main(["run", "classroom", "--replicates", "1", "--no-plots",
-              "--out", str(tmp_path / "out")])
+        main(
+            ["run", "classroom", "--replicates", "1", "--no-plots", "--out", str(tmp_path / "out")]
+        )
     assert list(tmp_path.iterdir()) == []
 
 
-def test_plot_on_a_folder_without_results(tmp_path: Path,
-                                          capsys: pytest.CaptureFixture[str]) -> None:
+def test_plot_on_a_folder_without_results(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert main(["plot", str(tmp_path)]) == EXIT_BAD_INPUT
     (line,) = stderr_lines(capsys)
     assert line.startswith(f"alliance-sim: {tmp_path}: steps.csv: missing")

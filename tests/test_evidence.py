@@ -19,12 +19,31 @@ REPO = Path(__file__).resolve().parents[1]
 SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
 WORLD = load_world()
 
-ASCII = str.maketrans({
-    "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'", "\u00b4": "'",
-    "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u201f": '"', "\u2033": '"',
-    "\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2014": "-", "\u2015": "-",
-    "\u2212": "-", "\u00a0": " ", "\u202f": " ", "\u2009": " ",
-})
+ASCII = str.maketrans(
+    {
+        "\u2018": "'",
+        "\u2019": "'",
+        "\u201a": "'",
+        "\u201b": "'",
+        "\u2032": "'",
+        "\u00b4": "'",
+        "\u201c": '"',
+        "\u201d": '"',
+        "\u201e": '"',
+        "\u201f": '"',
+        "\u2033": '"',
+        "\u2010": "-",
+        "\u2011": "-",
+        "\u2012": "-",
+        "\u2013": "-",
+        "\u2014": "-",
+        "\u2015": "-",
+        "\u2212": "-",
+        "\u00a0": " ",
+        "\u202f": " ",
+        "\u2009": " ",
+    }
+)
 
 
 def normalise(text: str) -> str:
@@ -36,8 +55,9 @@ def citations(world: World) -> list[tuple[str, str, str]]:
     """(where, document key, figure) for every documented figure and tie evidence entry."""
     found = [(path, fig.doc, fig.figure or "") for path, fig in iter_figures(world) if fig.doc]
     for tie in world.ties:
-        found += [(f"ties.{tie.id}.evidence[{j}]", ev.doc, ev.figure)
-                  for j, ev in enumerate(tie.evidence)]
+        found += [
+            (f"ties.{tie.id}.evidence[{j}]", ev.doc, ev.figure) for j, ev in enumerate(tie.evidence)
+        ]
     return found
 
 
@@ -51,7 +71,8 @@ def document_text(file: str) -> str:
 
 def test_normalise() -> None:
     assert normalise("The \u201cTurkic\u201d  world\u2019s\n\t1994\u20132020 \u2014 ok") == (
-        "the \"turkic\" world's 1994-2020 - ok")
+        'the "turkic" world\'s 1994-2020 - ok'
+    )
 
 
 def test_world_cites_documents() -> None:
@@ -71,12 +92,15 @@ def test_every_listed_document_is_cited() -> None:
 @pytest.mark.parametrize("where,doc,figure", CITATIONS, ids=[c[0] for c in CITATIONS])
 def test_figure_appears_in_its_document(where: str, doc: str, figure: str) -> None:
     if not SEEDS.is_dir():
-        pytest.skip(f"source documents not found at {SEEDS}: the citation check needs the "
-                    "shared seed folder beside this repository")
+        pytest.skip(
+            f"source documents not found at {SEEDS}: the citation check needs the "
+            "shared seed folder beside this repository"
+        )
     file = WORLD.documents[doc].file
     assert (SEEDS / file).is_file(), f"{where}: {doc} names {file}, missing from {SEEDS}"
     assert normalise(figure) in document_text(file), (
-        f"{where}: figure {figure!r} not found in {doc} ({file})")
+        f"{where}: figure {figure!r} not found in {doc} ({file})"
+    )
 
 
 FIGURES = iter_figures(WORLD)
@@ -95,4 +119,5 @@ def test_docs_evidence_is_current() -> None:
     docs = REPO / "docs" / "evidence.md"
     assert docs.is_file(), "run: alliance-sim evidence > docs/evidence.md"
     assert docs.read_text(encoding="utf-8") == evidence_markdown(WORLD), (
-        "docs/evidence.md is stale; run: alliance-sim evidence > docs/evidence.md")
+        "docs/evidence.md is stale; run: alliance-sim evidence > docs/evidence.md"
+    )

@@ -52,10 +52,12 @@ from sim.world import AllianceTie, World, iter_figures
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = sorted((ROOT / "scenarios").glob("*.toml"))
 STEPS = 16
-RUNS = settings(max_examples=40, deadline=None,
-                suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+RUNS = settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 SEEDS = st.integers(0, 2**32 - 1)
-
 
 
 # --- driving a run -------------------------------------------------------------------------------
@@ -73,12 +75,22 @@ class Week:
 Check = Callable[[AllianceModel, Week], None]
 
 
-def run(world: World, events: Sequence[Any], seed: int, steps: int = STEPS,
-        checks: Sequence[Check] = (), year: int | None = None,
-        rng: np.random.Generator | None = None) -> AllianceModel:
+def run(
+    world: World,
+    events: Sequence[Any],
+    seed: int,
+    steps: int = STEPS,
+    checks: Sequence[Check] = (),
+    year: int | None = None,
+    rng: np.random.Generator | None = None,
+) -> AllianceModel:
     """Run ``steps`` weeks, calling every check after every week."""
-    model = AllianceModel(world, year=year, events=list(events),
-                          rng=rng if rng is not None else np.random.default_rng(seed))
+    model = AllianceModel(
+        world,
+        year=year,
+        events=list(events),
+        rng=rng if rng is not None else np.random.default_rng(seed),
+    )
     for check in checks:
         check(model, Week(-1, {}, {}, dict(model.control)))
     for _ in range(steps):
@@ -86,8 +98,9 @@ def run(world: World, events: Sequence[Any], seed: int, steps: int = STEPS,
         control = dict(model.control)
         known = {id(w) for w in model.wars}
         model.step()
-        week = Week(model.week - 1, before, {}, control,
-                    [w for w in model.wars if id(w) not in known])
+        week = Week(
+            model.week - 1, before, {}, control, [w for w in model.wars if id(w) not in known]
+        )
         for war in model.wars:
             old = set(itertools.chain(*before.get(id(war), ([], []))))
             week.joined[id(war)] = {*war.attackers, *war.defenders} - old
@@ -101,17 +114,28 @@ def scenario_runs(replicates: int = 3) -> list[tuple[str, LoadedScenario, int]]:
     return [(path.stem, load_scenario(path), r) for path in SCENARIOS for r in range(replicates)]
 
 
-def run_scenario(loaded: LoadedScenario, replicate: int, checks: Sequence[Check],
-                 steps: int | None = None) -> AllianceModel:
+def run_scenario(
+    loaded: LoadedScenario, replicate: int, checks: Sequence[Check], steps: int | None = None
+) -> AllianceModel:
     sc = loaded.scenario
-    return run(loaded.world, sc.events, 0, steps or sc.steps, checks, year=sc.year,
-               rng=replicate_rng(sc.seed, replicate))
+    return run(
+        loaded.world,
+        sc.events,
+        0,
+        steps or sc.steps,
+        checks,
+        year=sc.year,
+        rng=replicate_rng(sc.seed, replicate),
+    )
 
 
 def offensive_primaries(model: AllianceModel, war: War) -> bool:
     """Whether the war's primaries were put there by a scheduled ``offensive`` event."""
-    return any(isinstance(e, Offensive) and (e.attacker, e.defender, e.theatre)
-               == (*war.primaries, war.theatre) for e in model.schedule.get(war.start, ()))
+    return any(
+        isinstance(e, Offensive)
+        and (e.attacker, e.defender, e.theatre) == (*war.primaries, war.theatre)
+        for e in model.schedule.get(war.start, ())
+    )
 
 
 def recent(model: AllianceModel, war: War) -> bool:
@@ -138,14 +162,18 @@ def check_no_ally_on_the_other_side(model: AllianceModel, week: Week) -> None:
                 continue
             raise AssertionError(
                 f"week {week.week}: {a} (attacking) and {d} (defending) are allies in "
-                f"{war.theatre} war {war.primaries}; joined this week: {sorted(entered)}")
+                f"{war.theatre} war {war.primaries}; joined this week: {sorted(entered)}"
+            )
 
 
-def covering_delays(model: AllianceModel, state: str, side: Sequence[str], theatre: str
-                    ) -> list[float]:
-    return [tie.consultation_delay.value for tie, pledger, protege in model.net.pledges
-            if pledger == state and protege in side
-            and (not tie.theatres or theatre in tie.theatres)]
+def covering_delays(
+    model: AllianceModel, state: str, side: Sequence[str], theatre: str
+) -> list[float]:
+    return [
+        tie.consultation_delay.value
+        for tie, pledger, protege in model.net.pledges
+        if pledger == state and protege in side and (not tie.theatres or theatre in tie.theatres)
+    ]
 
 
 def check_consultations(model: AllianceModel, week: Week) -> None:
@@ -161,20 +189,23 @@ def check_consultations(model: AllianceModel, week: Week) -> None:
         # A war begun by this week's events could be joined at once, seen with its primaries.
         attackers, defenders = week.before.get(id(war), (war.attackers[:1], war.defenders[:1]))
         for state in week.joined.get(id(war), set()) - set(war.primaries):
-            side, seen = (war.attackers, attackers) if state in war.attackers else \
-                (war.defenders, defenders)
+            side, seen = (
+                (war.attackers, attackers) if state in war.attackers else (war.defenders, defenders)
+            )
             # Pledges to the members the joiner saw when it chose (the side as it stood) ...
             delays = covering_delays(model, state, seen, war.theatre)
             if delays:
                 assert week.week - war.start >= math.ceil(min(delays)), (
                     f"{state} joined {seen} in week {week.week} of a war begun in week "
-                    f"{war.start}, before its consultation delay {min(delays)}")
+                    f"{war.start}, before its consultation delay {min(delays)}"
+                )
             # ... and to those who joined beside it in the same week.
             delays = covering_delays(model, state, side, war.theatre)
             if delays:
                 assert week.week - war.start >= math.ceil(min(delays)), (
                     f"{state} joined {side} in week {week.week} of a war begun in week "
-                    f"{war.start}, before its consultation delay {min(delays)}")
+                    f"{war.start}, before its consultation delay {min(delays)}"
+                )
 
 
 def check_bounds(model: AllianceModel, week: Week) -> None:
@@ -198,8 +229,8 @@ def check_bounds(model: AllianceModel, week: Week) -> None:
         members = [*war.attackers, *war.defenders]
         assert len(members) == len(set(members)), f"a state twice in a war: {members}"
         attackers, defenders = week.before.get(id(war), (war.attackers[:1], war.defenders[:1]))
-        assert war.attackers[:len(attackers)] == attackers, "an attacker left or moved"
-        assert war.defenders[:len(defenders)] == defenders, "a defender left or moved"
+        assert war.attackers[: len(attackers)] == attackers, "an attacker left or moved"
+        assert war.defenders[: len(defenders)] == defenders, "a defender left or moved"
         assert all(0.0 <= war.strength[m] <= 1.0 for m in members), war.strength
     for key, trust in model.trust.items():
         assert 0.0 <= trust <= 1.0 + 1e-12, (key, trust)
@@ -231,8 +262,9 @@ def check_escalation_level(model: AllianceModel, week: Week) -> None:
 
 def brute_signs(model: AllianceModel) -> dict[frozenset[str], int]:
     """Signed edges recomputed from the pair tables, independent of network.signed_graph."""
-    at_war = {frozenset((a, d)) for w in model.active_wars()
-              for a in w.attackers for d in w.defenders}
+    at_war = {
+        frozenset((a, d)) for w in model.active_wars() for a in w.attackers for d in w.defenders
+    }
     signs: dict[frozenset[str], int] = {}
     for a, b in itertools.combinations(sorted(model.world.states), 2):
         hostile = 1.0 if frozenset((a, b)) in at_war else model.net.hostility.get((a, b), 0.0)
@@ -261,8 +293,11 @@ def check_balance_metrics(model: AllianceModel, week: Week) -> None:
     best = len(signs)
     for camps in itertools.product((0, 1), repeat=len(names) - 1):
         camp = dict(zip(names, (0, *camps), strict=True))
-        bad = sum((camp[a] != camp[b]) != (s < 0) for a, b in (sorted(e) for e in signs)
-                  for s in [signs[frozenset((a, b))]])
+        bad = sum(
+            (camp[a] != camp[b]) != (s < 0)
+            for a, b in (sorted(e) for e in signs)
+            for s in [signs[frozenset((a, b))]]
+        )
         best = min(best, bad)
     assert row["frustration"] == best
 
@@ -271,14 +306,22 @@ def check_control_moves_only_in_war(model: AllianceModel, week: Week) -> None:
     """A theatre's control changes only in a week when a war over it is fought."""
     if week.week < 0:
         return
-    fought = {w.theatre for w in model.wars
-              if w.start <= week.week and (w.end is None or w.end > week.week
-                                           or (w.end == week.week and w.outcome == "capitulation"))}
+    fought = {
+        w.theatre
+        for w in model.wars
+        if w.start <= week.week
+        and (
+            w.end is None
+            or w.end > week.week
+            or (w.end == week.week and w.outcome == "capitulation")
+        )
+    }
     for theatre, control in model.control.items():
         if control != week.control_before[theatre]:
             assert theatre in fought, (
                 f"week {week.week}: control of {theatre} moved "
-                f"{week.control_before[theatre]} -> {control} with no war there")
+                f"{week.control_before[theatre]} -> {control} with no war there"
+            )
 
 
 def check_war_endings(model: AllianceModel, week: Week) -> None:
@@ -288,22 +331,34 @@ def check_war_endings(model: AllianceModel, week: Week) -> None:
             continue
         if war.outcome == "ceasefire":
             label = model._conflict_label(war)
-            settled = {row["state"] for row in model.log if row["step"] == week.week
-                       and row["action"] == "settle" and row["conflict"] == label}
+            settled = {
+                row["state"]
+                for row in model.log
+                if row["step"] == week.week
+                and row["action"] == "settle"
+                and row["conflict"] == label
+            }
             assert set(war.primaries) <= settled, (war.primaries, settled)
         else:
             assert war.outcome == "capitulation"
             spent = [p for p in war.primaries if war.strength[p] < CAPITULATION]
             assert spent, war.strength
-            others = [w for w in model.wars if w is not war and w.theatre == war.theatre
-                      and w.start <= week.week and (w.end is None or w.end >= week.week)]
+            others = [
+                w
+                for w in model.wars
+                if w is not war
+                and w.theatre == war.theatre
+                and w.start <= week.week
+                and (w.end is None or w.end >= week.week)
+            ]
             if not others:  # the winner takes the whole theatre
                 owner_lost = war.side_of(spent[0]) == model.owner_side(war)
                 assert model.control[war.theatre] == (0.0 if owner_lost else 1.0)
 
 
-def pledge_should_apply(tie: AllianceTie, protege: str, defending: bool, theatre: str,
-                        owner: str) -> bool:
+def pledge_should_apply(
+    tie: AllianceTie, protege: str, defending: bool, theatre: str, owner: str
+) -> bool:
     """ATOP conditions, with ``own_territory`` meaning the protected state's own territory."""
     if tie.obligation in ("neutrality", "non_aggression"):
         return False
@@ -326,15 +381,21 @@ def check_invoked_pledges(model: AllianceModel, week: Week) -> None:
                 continue
             key = (tie.id, pledger, protege)
             defending = protege == war.defenders[0]
-            assert (key in invoked) == pledge_should_apply(tie, protege, defending,
-                                                           war.theatre, owner), key
+            assert (key in invoked) == pledge_should_apply(
+                tie, protege, defending, war.theatre, owner
+            ), key
         for p in war.pledges:
             assert p.obligation not in ("neutrality", "non_aggression")
 
 
 ALL_CHECKS: tuple[Check, ...] = (
-    check_no_ally_on_the_other_side, check_consultations, check_bounds, check_escalation_level,
-    check_balance_metrics, check_control_moves_only_in_war, check_war_endings,
+    check_no_ally_on_the_other_side,
+    check_consultations,
+    check_bounds,
+    check_escalation_level,
+    check_balance_metrics,
+    check_control_moves_only_in_war,
+    check_war_endings,
     check_invoked_pledges,
 )
 
@@ -353,8 +414,9 @@ def test_no_state_fights_its_own_ally(world_events: tuple[World, list[Any]], see
 
 @RUNS
 @given(st.one_of(pledged_wars(STEPS), pledge_wars), SEEDS)
-def test_consultation_delays_are_respected(world_events: tuple[World, list[Any]],
-                                           seed: int) -> None:
+def test_consultation_delays_are_respected(
+    world_events: tuple[World, list[Any]], seed: int
+) -> None:
     world, events = world_events
     run(world, events, seed, checks=[check_consultations, check_invoked_pledges])
 
@@ -368,16 +430,18 @@ def test_metrics_stay_in_range(world_events: tuple[World, list[Any]], seed: int)
 
 @settings(RUNS, max_examples=30)
 @given(wars_in_worlds(STEPS), SEEDS)
-def test_balance_metrics_match_brute_force(world_events: tuple[World, list[Any]],
-                                           seed: int) -> None:
+def test_balance_metrics_match_brute_force(
+    world_events: tuple[World, list[Any]], seed: int
+) -> None:
     world, events = world_events
     run(world, events, seed, checks=[check_balance_metrics])
 
 
 @RUNS
 @given(wars_in_worlds(STEPS), SEEDS)
-def test_wars_move_ground_and_end_only_by_the_rules(world_events: tuple[World, list[Any]],
-                                                    seed: int) -> None:
+def test_wars_move_ground_and_end_only_by_the_rules(
+    world_events: tuple[World, list[Any]], seed: int
+) -> None:
     world, events = world_events
     run(world, events, seed, checks=[check_control_moves_only_in_war, check_war_endings])
 
@@ -410,15 +474,21 @@ def tieless_worlds(draw: st.DrawFn) -> tuple[World, list[Any], str]:
     others = sorted(set(world.states) - {loner})
     events = draw(timelines(world, STEPS, exclude=frozenset({loner})))
     a, d = draw(pairs(others))
-    opening = event({"step": 0, "kind": "offensive", "attacker": a, "defender": d,
-                     "theatre": draw(st.sampled_from(sorted(world.theatres)))})
+    opening = event(
+        {
+            "step": 0,
+            "kind": "offensive",
+            "attacker": a,
+            "defender": d,
+            "theatre": draw(st.sampled_from(sorted(world.theatres))),
+        }
+    )
     return world, [opening, *events], loner
 
 
 def check_tieless(loner: str, acts: Sequence[str]) -> Check:
     """The loner never surges arms, nor takes any of ``acts``."""
-    columns = {"mediate": "mediating", "intervene": "intervening",
-               "show_of_force": "showing_force"}
+    columns = {"mediate": "mediating", "intervene": "intervening", "show_of_force": "showing_force"}
 
     def check(model: AllianceModel, week: Week) -> None:
         assert all(source != loner for source, _ in model.surging), model.surging
@@ -426,13 +496,15 @@ def check_tieless(loner: str, acts: Sequence[str]) -> Check:
         assert not done, done
         for act in acts:
             assert model.records[-1][f"{columns[act]}_{loner}"] == 0, act
+
     return check
 
 
 @RUNS
 @given(tieless_worlds(), SEEDS)
-def test_a_state_without_ties_stays_out(world_events: tuple[World, list[Any], str],
-                                        seed: int) -> None:
+def test_a_state_without_ties_stays_out(
+    world_events: tuple[World, list[Any], str], seed: int
+) -> None:
     world, events, loner = world_events
     acts = ("mediate", "intervene", "show_of_force")
     run(world, events, seed, checks=[check_tieless(loner, acts)])
@@ -444,8 +516,9 @@ def test_generated_worlds_and_timelines_pass_scenario_validation(data: st.DataOb
     """The strategies make only inputs a scenario file could hold (guards the other tests)."""
     world = data.draw(worlds())
     events = data.draw(timelines(world, STEPS, max_events=12))
-    sc = Scenario.model_validate({"name": "generated", "steps": STEPS, "seed": 0},
-                                 context={"scenario": True})
+    sc = Scenario.model_validate(
+        {"name": "generated", "steps": STEPS, "seed": 0}, context={"scenario": True}
+    )
     sc = sc.model_copy(update={"events": events})
     _check_world_references(Path("generated.toml"), sc, world)
     for name, figure in iter_figures(world):
@@ -454,20 +527,26 @@ def test_generated_worlds_and_timelines_pass_scenario_validation(data: st.DataOb
 
 
 # --- built-in scenarios ------------------------------------------------------------------------
-@pytest.mark.parametrize(("name", "loaded", "replicate"), scenario_runs(),
-                         ids=[f"{n}-{r}" for n, _, r in scenario_runs()])
-def test_builtin_scenarios_keep_every_invariant(name: str, loaded: LoadedScenario,
-                                                replicate: int) -> None:
+@pytest.mark.parametrize(
+    ("name", "loaded", "replicate"),
+    scenario_runs(),
+    ids=[f"{n}-{r}" for n, _, r in scenario_runs()],
+)
+def test_builtin_scenarios_keep_every_invariant(
+    name: str, loaded: LoadedScenario, replicate: int
+) -> None:
     run_scenario(loaded, replicate, ALL_CHECKS)
 
 
 def test_builtin_scenarios_never_put_allies_on_opposite_sides() -> None:
     """The strict form: at no step, whoever joined when, unless both are event primaries."""
+
     def strict(model: AllianceModel, week: Week) -> None:
         for war in model.active_wars():
             for a, d in itertools.product(war.attackers, war.defenders):
                 if d in model.net.allies[a] or a in model.net.allies[d]:
                     assert {a, d} == set(war.primaries) and offensive_primaries(model, war)
+
     for _, loaded, replicate in scenario_runs(5):
         run_scenario(loaded, replicate, [strict])
 
@@ -494,9 +573,14 @@ def karabakh_in_two_processes() -> list[list[Any]]:
     outputs = []
     for hash_seed in ("1", "2"):
         env = {**os.environ, "PYTHONHASHSEED": hash_seed}
-        done = subprocess.run([sys.executable, "-c", RUN_IN_CHILD,
-                               str(ROOT / "scenarios" / "karabakh_2020.toml")],
-                              env=env, capture_output=True, text=True, check=True, cwd=ROOT)
+        done = subprocess.run(
+            [sys.executable, "-c", RUN_IN_CHILD, str(ROOT / "scenarios" / "karabakh_2020.toml")],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+            cwd=ROOT,
+        )
         outputs.append(json.loads(done.stdout))
     return outputs
 
@@ -517,45 +601,88 @@ def _fig(value: float) -> dict[str, Any]:
 
 
 def _state(capability: float = 1.0, risk: float = 1.0) -> dict[str, Any]:
-    return {"capability": _fig(capability), "commitment": _fig(1.0), "risk_appetite": _fig(risk),
-            "economic_weight": _fig(1.0)}
+    return {
+        "capability": _fig(capability),
+        "commitment": _fig(1.0),
+        "risk_appetite": _fig(risk),
+        "economic_weight": _fig(1.0),
+    }
 
 
 def two_camps_world(obligation: str = "non_aggression", delay: float = 0.0) -> World:
     """A attacks B; X hates B and Y hates A; X and Y are allied to each other only."""
-    return World.model_validate({
-        "meta": {"name": "two camps", "year": 2023},
-        "states": {name: _state() for name in ("A", "B", "X", "Y")},
-        "theatres": {"t": {"owner": "B", "held_by": "B", "owner_control": _fig(1.0),
-                           "share_of_owner_territory": _fig(1.0), "stake": _fig(1.0)}},
-        "ties": [
-            {"id": "xy", "kind": "alliance", "source": "X", "target": "Y", "mutual": True,
-             "obligation": obligation, "strength": _fig(0.5),
-             "consultation_delay": _fig(delay)},
-            {"id": "xb", "kind": "rivalry", "source": "X", "target": "B", "mutual": True,
-             "issue": "i", "intensity": _fig(1.0)},
-            {"id": "ya", "kind": "rivalry", "source": "Y", "target": "A", "mutual": True,
-             "issue": "i", "intensity": _fig(1.0)},
-        ],
-        "model": builtin_model(logit_lambda=10.0),
-    })
+    return World.model_validate(
+        {
+            "meta": {"name": "two camps", "year": 2023},
+            "states": {name: _state() for name in ("A", "B", "X", "Y")},
+            "theatres": {
+                "t": {
+                    "owner": "B",
+                    "held_by": "B",
+                    "owner_control": _fig(1.0),
+                    "share_of_owner_territory": _fig(1.0),
+                    "stake": _fig(1.0),
+                }
+            },
+            "ties": [
+                {
+                    "id": "xy",
+                    "kind": "alliance",
+                    "source": "X",
+                    "target": "Y",
+                    "mutual": True,
+                    "obligation": obligation,
+                    "strength": _fig(0.5),
+                    "consultation_delay": _fig(delay),
+                },
+                {
+                    "id": "xb",
+                    "kind": "rivalry",
+                    "source": "X",
+                    "target": "B",
+                    "mutual": True,
+                    "issue": "i",
+                    "intensity": _fig(1.0),
+                },
+                {
+                    "id": "ya",
+                    "kind": "rivalry",
+                    "source": "Y",
+                    "target": "A",
+                    "mutual": True,
+                    "issue": "i",
+                    "intensity": _fig(1.0),
+                },
+            ],
+            "model": builtin_model(logit_lambda=10.0),
+        }
+    )
 
 
 def test_allies_do_not_join_opposite_sides_in_the_same_week() -> None:
-    offensive = event({"step": 0, "kind": "offensive", "attacker": "A", "defender": "B",
-                       "theatre": "t"})
+    offensive = event(
+        {"step": 0, "kind": "offensive", "attacker": "A", "defender": "B", "theatre": "t"}
+    )
     model = run(two_camps_world(), [offensive], seed=1, steps=1)
     war = model.wars[0]
-    assert not ({"X", "Y"} <= {*war.attackers, *war.defenders}
-                and war.side_of("X") != war.side_of("Y")), (war.attackers, war.defenders)
+    assert not (
+        {"X", "Y"} <= {*war.attackers, *war.defenders} and war.side_of("X") != war.side_of("Y")
+    ), (war.attackers, war.defenders)
 
 
 def test_mutual_own_territory_pledge_covers_each_partner_at_home() -> None:
     world = load_world_2023()
     # Armenia attacks Azerbaijan at home: Russia's pledge to Azerbaijan under the 2022
     # declaration (source Azerbaijan, target Russia, mutual) covers Azerbaijan's territory.
-    offensive = event({"step": 0, "kind": "offensive", "attacker": "Armenia",
-                       "defender": "Azerbaijan", "theatre": "azerbaijan"})
+    offensive = event(
+        {
+            "step": 0,
+            "kind": "offensive",
+            "attacker": "Armenia",
+            "defender": "Azerbaijan",
+            "theatre": "azerbaijan",
+        }
+    )
     model = run(world, [offensive], seed=0, steps=1)
     invoked = {(p.tie_id, p.pledger, p.protege) for p in model.wars[0].pledges}
     assert ("aze_rus_2022_declaration", "Russia", "Azerbaijan") in invoked, invoked
@@ -567,23 +694,52 @@ def load_world_2023() -> World:
 
 def test_a_guarantee_binds_both_ends() -> None:
     """G guarantees P (one way); G attacks X; P, armed by X and hostile to G, must stay out."""
-    world = World.model_validate({
-        "meta": {"name": "guarantee", "year": 2023},
-        "states": {name: _state() for name in ("G", "P", "X")},
-        "theatres": {"t": {"owner": "X", "held_by": "X", "owner_control": _fig(1.0),
-                           "share_of_owner_territory": _fig(1.0), "stake": _fig(1.0)}},
-        "ties": [
-            {"id": "g_p", "kind": "alliance", "source": "G", "target": "P",
-             "obligation": "defence", "strength": _fig(0.5), "consultation_delay": _fig(0.0)},
-            {"id": "x_p", "kind": "arms", "source": "X", "target": "P",
-             "volume_usd_m": _fig(1000.0)},
-            {"id": "p_g", "kind": "rivalry", "source": "P", "target": "G", "mutual": True,
-             "issue": "i", "intensity": _fig(1.0)},
-        ],
-        "model": builtin_model(logit_lambda=10.0),
-    })
-    offensive = event({"step": 0, "kind": "offensive", "attacker": "G", "defender": "X",
-                       "theatre": "t"})
+    world = World.model_validate(
+        {
+            "meta": {"name": "guarantee", "year": 2023},
+            "states": {name: _state() for name in ("G", "P", "X")},
+            "theatres": {
+                "t": {
+                    "owner": "X",
+                    "held_by": "X",
+                    "owner_control": _fig(1.0),
+                    "share_of_owner_territory": _fig(1.0),
+                    "stake": _fig(1.0),
+                }
+            },
+            "ties": [
+                {
+                    "id": "g_p",
+                    "kind": "alliance",
+                    "source": "G",
+                    "target": "P",
+                    "obligation": "defence",
+                    "strength": _fig(0.5),
+                    "consultation_delay": _fig(0.0),
+                },
+                {
+                    "id": "x_p",
+                    "kind": "arms",
+                    "source": "X",
+                    "target": "P",
+                    "volume_usd_m": _fig(1000.0),
+                },
+                {
+                    "id": "p_g",
+                    "kind": "rivalry",
+                    "source": "P",
+                    "target": "G",
+                    "mutual": True,
+                    "issue": "i",
+                    "intensity": _fig(1.0),
+                },
+            ],
+            "model": builtin_model(logit_lambda=10.0),
+        }
+    )
+    offensive = event(
+        {"step": 0, "kind": "offensive", "attacker": "G", "defender": "X", "theatre": "t"}
+    )
     model = run(world, [offensive], seed=0, steps=4)
     assert "G" in model.net.allies["P"] and "P" in model.net.allies["G"]
     assert "P" not in model.wars[0].defenders, model.log
@@ -595,23 +751,54 @@ def test_a_pledger_waits_even_when_its_protege_joins_the_same_week() -> None:
     Choosing together in week 0, Y joins B and so does X: X then fights beside Y before its
     consultations are over (may_intervene saw only B on that side).
     """
-    world = World.model_validate({
-        "meta": {"name": "co-joiners", "year": 2023},
-        "states": {name: _state() for name in ("A", "B", "X", "Y")},
-        "theatres": {"t": {"owner": "B", "held_by": "B", "owner_control": _fig(1.0),
-                           "share_of_owner_territory": _fig(1.0), "stake": _fig(1.0)}},
-        "ties": [
-            {"id": "xy", "kind": "alliance", "source": "X", "target": "Y",
-             "obligation": "defence", "strength": _fig(0.5), "consultation_delay": _fig(3.0)},
-            {"id": "xa", "kind": "rivalry", "source": "X", "target": "A", "mutual": True,
-             "issue": "i", "intensity": _fig(1.0)},
-            {"id": "ya", "kind": "rivalry", "source": "Y", "target": "A", "mutual": True,
-             "issue": "i", "intensity": _fig(1.0)},
-        ],
-        "model": builtin_model(logit_lambda=10.0),
-    })
-    offensive = event({"step": 0, "kind": "offensive", "attacker": "A", "defender": "B",
-                       "theatre": "t"})
+    world = World.model_validate(
+        {
+            "meta": {"name": "co-joiners", "year": 2023},
+            "states": {name: _state() for name in ("A", "B", "X", "Y")},
+            "theatres": {
+                "t": {
+                    "owner": "B",
+                    "held_by": "B",
+                    "owner_control": _fig(1.0),
+                    "share_of_owner_territory": _fig(1.0),
+                    "stake": _fig(1.0),
+                }
+            },
+            "ties": [
+                {
+                    "id": "xy",
+                    "kind": "alliance",
+                    "source": "X",
+                    "target": "Y",
+                    "obligation": "defence",
+                    "strength": _fig(0.5),
+                    "consultation_delay": _fig(3.0),
+                },
+                {
+                    "id": "xa",
+                    "kind": "rivalry",
+                    "source": "X",
+                    "target": "A",
+                    "mutual": True,
+                    "issue": "i",
+                    "intensity": _fig(1.0),
+                },
+                {
+                    "id": "ya",
+                    "kind": "rivalry",
+                    "source": "Y",
+                    "target": "A",
+                    "mutual": True,
+                    "issue": "i",
+                    "intensity": _fig(1.0),
+                },
+            ],
+            "model": builtin_model(logit_lambda=10.0),
+        }
+    )
+    offensive = event(
+        {"step": 0, "kind": "offensive", "attacker": "A", "defender": "B", "theatre": "t"}
+    )
     model = run(world, [offensive], seed=1, steps=1)
     defenders = model.wars[0].defenders
     assert not {"X", "Y"} <= set(defenders), defenders

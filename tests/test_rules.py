@@ -75,8 +75,11 @@ def test_logit_approaches_best_response(us: list[float], k: int, gap: float) -> 
 
 
 @settings(max_examples=20, deadline=None)
-@given(st.lists(st.floats(-1.0, 1.0), min_size=2, max_size=5), st.floats(0.0, 4.0),
-       st.integers(0, 2**32 - 1))
+@given(
+    st.lists(st.floats(-1.0, 1.0), min_size=2, max_size=5),
+    st.floats(0.0, 4.0),
+    st.integers(0, 2**32 - 1),
+)
 def test_logit_choice_frequencies_match_probabilities(
     us: list[float], lam: float, seed: int
 ) -> None:
@@ -121,8 +124,9 @@ def test_tullock_share_is_a_probability_and_symmetric(a: float, b: float, r: flo
 
 @FAST
 @given(effort, effort, effort, decisiveness)
-def test_tullock_share_increases_with_own_effort(a: float, extra: float, b: float,
-                                                  r: float) -> None:
+def test_tullock_share_increases_with_own_effort(
+    a: float, extra: float, b: float, r: float
+) -> None:
     assert rules.tullock_share(a + extra, b, r) >= rules.tullock_share(a, b, r) - 1e-12
 
 
@@ -147,11 +151,13 @@ def test_tullock_share_is_the_power_ratio(a: float, b: float, r: float) -> None:
 
 @FAST
 @given(st.floats(1e-3, 1e3), st.floats(1e-3, 1e3), st.floats(0.1, 5.0), st.floats(0.0, 5.0))
-def test_tullock_decisiveness_favours_the_stronger_side(a: float, b: float, r: float,
-                                                        more: float) -> None:
+def test_tullock_decisiveness_favours_the_stronger_side(
+    a: float, b: float, r: float, more: float
+) -> None:
     strong, weak = max(a, b), min(a, b)
-    assert rules.tullock_share(strong, weak, r + more) >= rules.tullock_share(strong, weak, r) \
-        - 1e-12
+    assert (
+        rules.tullock_share(strong, weak, r + more) >= rules.tullock_share(strong, weak, r) - 1e-12
+    )
 
 
 def test_tullock_one_empty_side_loses() -> None:
@@ -160,13 +166,16 @@ def test_tullock_one_empty_side_loses() -> None:
     assert rules.tullock_share(0.0, 0.0, 1.5) == 0.5
 
 
-@pytest.mark.parametrize(("a", "b", "expected"), [
-    (1e-200, 1e-200, 0.5),   # both powers underflow to 0.0: once 0 / (0 + 0)
-    (1e-200, 0.0, 1.0),      # a positive side against an empty one wins
-    (1e200, 1e200, 0.5),     # both powers overflow: once OverflowError from float.__pow__
-    (1e-300, 1e300, 0.0),    # the ratio itself overflows
-    (1e300, 1e-300, 1.0),
-])
+@pytest.mark.parametrize(
+    ("a", "b", "expected"),
+    [
+        (1e-200, 1e-200, 0.5),  # both powers underflow to 0.0: once 0 / (0 + 0)
+        (1e-200, 0.0, 1.0),  # a positive side against an empty one wins
+        (1e200, 1e200, 0.5),  # both powers overflow: once OverflowError from float.__pow__
+        (1e-300, 1e300, 0.0),  # the ratio itself overflows
+        (1e300, 1e-300, 1.0),
+    ],
+)
 def test_tullock_share_at_extreme_efforts(a: float, b: float, expected: float) -> None:
     """Regression: x**r under- or overflowed for extreme efforts (found by these tests)."""
     assert rules.tullock_share(a, b, 2.0) == pytest.approx(expected)
@@ -179,8 +188,9 @@ coefficient = st.floats(0.0, 1.0)
 
 @FAST
 @given(strength, strength, coefficient, coefficient, st.floats(0.0, 10.0))
-def test_lanchester_step_never_negative_and_never_gains(a: float, b: float, alpha: float,
-                                                         beta: float, dt: float) -> None:
+def test_lanchester_step_never_negative_and_never_gains(
+    a: float, b: float, alpha: float, beta: float, dt: float
+) -> None:
     a2, b2 = rules.lanchester_square_step(a, b, alpha, beta, dt)
     assert 0.0 <= a2 <= a
     assert 0.0 <= b2 <= b
@@ -195,8 +205,9 @@ def test_lanchester_stronger_side_loses_less(a: float, b: float, k: float, dt: f
     assert big - big2 <= small - small2 + 1e-9
 
 
-def _square_law_error(a: float, b: float, alpha: float, beta: float, dt: float,
-                      horizon: float) -> float:
+def _square_law_error(
+    a: float, b: float, alpha: float, beta: float, dt: float, horizon: float
+) -> float:
     invariant = alpha * a * a - beta * b * b
     for _ in range(round(horizon / dt)):
         a, b = rules.lanchester_square_step(a, b, alpha, beta, dt)
@@ -204,10 +215,10 @@ def _square_law_error(a: float, b: float, alpha: float, beta: float, dt: float,
 
 
 @FAST
-@given(st.floats(1.0, 100.0), st.floats(1.0, 100.0), st.floats(0.01, 0.1),
-       st.floats(0.01, 0.1))
-def test_lanchester_conserves_the_square_law_to_second_order(a: float, b: float, alpha: float,
-                                                             beta: float) -> None:
+@given(st.floats(1.0, 100.0), st.floats(1.0, 100.0), st.floats(0.01, 0.1), st.floats(0.01, 0.1))
+def test_lanchester_conserves_the_square_law_to_second_order(
+    a: float, b: float, alpha: float, beta: float
+) -> None:
     q = alpha * a * a - beta * b * b
     assume(abs(q) > 1e-3 * (alpha * a * a + beta * b * b))
     # One Euler step changes Q by exactly -alpha*beta*dt^2*Q (no side wiped out yet).
@@ -267,8 +278,9 @@ def test_expected_gain_sign_and_bounds(control: float, p: float, r: float) -> No
 
 @FAST
 @given(unit, unit, unit, rate)
-def test_expected_gain_is_monotone_in_win_probability(control: float, p: float, q: float,
-                                                      r: float) -> None:
+def test_expected_gain_is_monotone_in_win_probability(
+    control: float, p: float, q: float, r: float
+) -> None:
     lo, hi = sorted((p, q))
     assert rules.expected_gain(control, hi, r, True) >= rules.expected_gain(control, lo, r, True)
 
@@ -284,26 +296,40 @@ def test_territory_value_is_increasing_concave_and_bounded(h: float, k: float) -
 
 @FAST
 @given(st.floats(0.0, 5.0), st.floats(0.0, 2.0), unit, unit)
-def test_war_cost_falls_with_the_chance_of_winning(base: float, risk: float, p: float,
-                                                   q: float) -> None:
+def test_war_cost_falls_with_the_chance_of_winning(
+    base: float, risk: float, p: float, q: float
+) -> None:
     lo, hi = sorted((p, q))
     assert rules.war_cost(base, risk, hi) <= rules.war_cost(base, risk, lo)
     assert base * risk <= rules.war_cost(base, risk, lo) + 1e-12 <= 2 * base * risk + 1e-9
 
 
 # --- pledges (ATOP obligations) ----------------------------------------------------------------
-def _pledge(obligation: str, scope: str = "own_territory", theatres: list[str] | None = None,
-            target: str = "P") -> AllianceTie:
+def _pledge(
+    obligation: str,
+    scope: str = "own_territory",
+    theatres: list[str] | None = None,
+    target: str = "P",
+) -> AllianceTie:
     figure: dict[str, Any] = {"value": 0.5, "assumption": "test", "range": [0.0, 1.0]}
-    return AllianceTie.model_validate({
-        "id": "x", "kind": "alliance", "source": "G", "target": target,
-        "obligation": obligation, "scope": scope, "theatres": theatres or [],
-        "strength": figure, "consultation_delay": figure,
-    })
+    return AllianceTie.model_validate(
+        {
+            "id": "x",
+            "kind": "alliance",
+            "source": "G",
+            "target": target,
+            "obligation": obligation,
+            "scope": scope,
+            "theatres": theatres or [],
+            "strength": figure,
+            "consultation_delay": figure,
+        }
+    )
 
 
-def _expected_applies(obligation: str, scope: str, listed: bool | None, defender: bool,
-                      own: bool) -> bool:
+def _expected_applies(
+    obligation: str, scope: str, listed: bool | None, defender: bool, own: bool
+) -> bool:
     """The ATOP truth table, written out independently of the rule."""
     if obligation in ("neutrality", "non_aggression"):
         return False
@@ -316,19 +342,22 @@ def _expected_applies(obligation: str, scope: str, listed: bool | None, defender
     return scope == "any" or own
 
 
-@pytest.mark.parametrize("obligation", ["defence", "offence", "neutrality", "non_aggression",
-                                        "consultation"])
+@pytest.mark.parametrize(
+    "obligation", ["defence", "offence", "neutrality", "non_aggression", "consultation"]
+)
 @pytest.mark.parametrize("scope", ["own_territory", "any"])
 @pytest.mark.parametrize("listed", [None, True, False])
 @pytest.mark.parametrize("defender", [True, False])
 @pytest.mark.parametrize("own", [True, False])
-def test_pledge_applies_truth_table(obligation: str, scope: str, listed: bool | None,
-                                    defender: bool, own: bool) -> None:
+def test_pledge_applies_truth_table(
+    obligation: str, scope: str, listed: bool | None, defender: bool, own: bool
+) -> None:
     theatres = None if listed is None else (["front"] if listed else ["elsewhere"])
     tie = _pledge(obligation, scope, theatres)
     owner = "P" if own else "Q"
     assert rules.pledge_applies(tie, defender, "front", owner, protege="P") == _expected_applies(
-        obligation, scope, listed, defender, own)
+        obligation, scope, listed, defender, own
+    )
 
 
 def test_csto_pledge_does_not_cover_karabakh() -> None:
@@ -343,10 +372,10 @@ def test_csto_pledge_does_not_cover_karabakh() -> None:
     assert not rules.pledge_applies(csto, True, "armenia", armenia, protege="Russia")
     nakhchivan = world.tie("tur_aze_nakhchivan_guarantee")
     assert isinstance(nakhchivan, AllianceTie)
-    assert rules.pledge_applies(nakhchivan, True, "nakhchivan", "Azerbaijan",
-                                protege="Azerbaijan")
-    assert not rules.pledge_applies(nakhchivan, True, "azerbaijan", "Azerbaijan",
-                                    protege="Azerbaijan")
+    assert rules.pledge_applies(nakhchivan, True, "nakhchivan", "Azerbaijan", protege="Azerbaijan")
+    assert not rules.pledge_applies(
+        nakhchivan, True, "azerbaijan", "Azerbaijan", protege="Azerbaijan"
+    )
 
 
 def test_pledge_scope_follows_the_protected_end_of_a_mutual_tie() -> None:
@@ -358,9 +387,13 @@ def test_pledge_scope_follows_the_protected_end_of_a_mutual_tie() -> None:
 
 
 @FAST
-@given(st.sampled_from(["defence", "offence", "neutrality", "non_aggression", "consultation"]),
-       st.sampled_from(["own_territory", "any"]), st.booleans(), st.booleans(),
-       st.sampled_from(["P", "Q"]))
+@given(
+    st.sampled_from(["defence", "offence", "neutrality", "non_aggression", "consultation"]),
+    st.sampled_from(["own_territory", "any"]),
+    st.booleans(),
+    st.booleans(),
+    st.sampled_from(["P", "Q"]),
+)
 def test_offence_never_for_defenders_and_neutrality_never_invoked(
     obligation: str, scope: str, defender: bool, listed: bool, owner: str
 ) -> None:
@@ -378,8 +411,9 @@ def test_offence_never_for_defenders_and_neutrality_never_invoked(
 
 @FAST
 @given(st.integers(0, 100), st.integers(0, 100), st.integers(0, 100), st.floats(0.0, 10.0))
-def test_consultation_done_is_monotone_and_waits_for_the_delay(invoked: int, wait: int,
-                                                               more: int, delay: float) -> None:
+def test_consultation_done_is_monotone_and_waits_for_the_delay(
+    invoked: int, wait: int, more: int, delay: float
+) -> None:
     now = invoked + wait
     done = rules.consultation_done(invoked, now, delay)
     assert done == (wait >= math.ceil(delay))
@@ -430,8 +464,9 @@ weights = st.lists(st.floats(-1.0, 2.0), max_size=8)
 
 @FAST
 @given(weights, st.floats(-1.0, 2.0), st.randoms())
-def test_noisy_or_is_bounded_monotone_and_order_free(ws: list[float], extra: float,
-                                                     rnd: Any) -> None:
+def test_noisy_or_is_bounded_monotone_and_order_free(
+    ws: list[float], extra: float, rnd: Any
+) -> None:
     value = rules.noisy_or(ws)
     assert 0.0 <= value <= 1.0
     assert rules.noisy_or([*ws, extra]) >= value - 1e-12
@@ -462,8 +497,9 @@ def test_pair_sign_is_antisymmetric(positive: float, negative: float) -> None:
 
 @FAST
 @given(st.floats(0.0, 1e4), st.booleans(), st.floats(1.0, 5.0), st.floats(0.0, 3.0))
-def test_arms_stock_units_and_multiplier(volume: float, precision: bool, multiplier: float,
-                                         effect: float) -> None:
+def test_arms_stock_units_and_multiplier(
+    volume: float, precision: bool, multiplier: float, effect: float
+) -> None:
     units = rules.weighted_volume(volume, precision, multiplier)
     plain = rules.weighted_volume(volume, False, multiplier)
     assert units >= plain >= 0.0

@@ -20,7 +20,8 @@ def test_a_replicate_run_alone_equals_the_same_replicate_in_a_batch() -> None:
     alone, _ = runner.run_replicate(loaded, 3)
     expected = batch.steps[batch.steps["replicate"] == 3].drop(columns="replicate")
     pd.testing.assert_frame_equal(
-        pd.DataFrame(alone.records), expected.reset_index(drop=True), check_dtype=False)
+        pd.DataFrame(alone.records), expected.reset_index(drop=True), check_dtype=False
+    )
 
 
 def test_replicate_streams_follow_seed_sequence_spawning() -> None:
@@ -46,7 +47,8 @@ def test_results_folder_holds_tables_manifest_and_plots(tmp_path: Path) -> None:
 
 
 def test_a_failure_while_writing_leaves_nothing_behind(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     loaded = load_scenario(SCENARIOS / "classroom.toml")
     results = runner.run_scenario(loaded, replicates=1)
 

@@ -22,8 +22,11 @@ from hypothesis import strategies as st
 from sim.scenario import InputError, load_scenario
 from sim.world import builtin_world_path
 
-FAST = settings(max_examples=150, deadline=None,
-                suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+FAST = settings(
+    max_examples=150,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 
 # --------------------------------------------------------------------------------------------
 # A tiny TOML writer: a top-level table of `key = value` lines, nested values inline.
@@ -60,8 +63,11 @@ def toml_value(value: Any) -> str:
     if isinstance(value, list | tuple):
         return "[" + ", ".join(toml_value(item) for item in value) + "]"
     if isinstance(value, dict):
-        return "{" + ", ".join(f"{toml_string(str(k))} = {toml_value(v)}"
-                               for k, v in value.items()) + "}"
+        return (
+            "{"
+            + ", ".join(f"{toml_string(str(k))} = {toml_value(v)}" for k, v in value.items())
+            + "}"
+        )
     raise TypeError(f"cannot write {value!r} as TOML")
 
 
@@ -85,20 +91,49 @@ BASE: dict[str, Any] = {
     "overrides": {"model.tullock_r": 1.5, "ties.tur_aze_arms.volume_usd_m": 36},
     "events": [
         {"step": 0, "kind": "distraction", "state": "Russia", "level": 0.3},
-        {"step": 0, "kind": "offensive", "attacker": "Azerbaijan", "defender": "Armenia",
-         "theatre": "karabakh"},
-        {"step": 1, "kind": "mobilise", "state": "Iran", "target": "Azerbaijan",
-         "theatre": "caspian"},
-        {"step": 2, "kind": "arms_shipment", "supplier": "Turkey", "recipient": "Azerbaijan",
-         "volume_usd_m": 50.0, "precision": True},
-        {"step": 3, "kind": "tie_create",
-         "tie": {"id": "new_pledge", "kind": "alliance", "source": "Russia",
-                 "target": "Azerbaijan", "obligation": "defence", "strength": 0.5,
-                 "consultation_delay": 1}},
+        {
+            "step": 0,
+            "kind": "offensive",
+            "attacker": "Azerbaijan",
+            "defender": "Armenia",
+            "theatre": "karabakh",
+        },
+        {
+            "step": 1,
+            "kind": "mobilise",
+            "state": "Iran",
+            "target": "Azerbaijan",
+            "theatre": "caspian",
+        },
+        {
+            "step": 2,
+            "kind": "arms_shipment",
+            "supplier": "Turkey",
+            "recipient": "Azerbaijan",
+            "volume_usd_m": 50.0,
+            "precision": True,
+        },
+        {
+            "step": 3,
+            "kind": "tie_create",
+            "tie": {
+                "id": "new_pledge",
+                "kind": "alliance",
+                "source": "Russia",
+                "target": "Azerbaijan",
+                "obligation": "defence",
+                "strength": 0.5,
+                "consultation_delay": 1,
+            },
+        },
         {"step": 4, "kind": "tie_suspend", "tie": "isr_aze_arms"},
         {"step": 5, "kind": "sanction", "state": "Israel", "target": "Iran"},
-        {"step": 6, "kind": "ceasefire_proposal", "mediator": "Russia",
-         "parties": ["Armenia", "Azerbaijan"]},
+        {
+            "step": 6,
+            "kind": "ceasefire_proposal",
+            "mediator": "Russia",
+            "parties": ["Armenia", "Azerbaijan"],
+        },
         {"step": 7, "kind": "normalisation", "states": ["Turkey", "Armenia"]},
         {"step": 9, "kind": "tie_restore", "tie": "isr_aze_arms"},
     ],
@@ -162,11 +197,19 @@ CASES: list[Case] = [
     # the file itself
     Case("malformed toml", "(file)", ("invalid TOML",), raw='name = "x\nsteps = 3\n'),
     Case("duplicate key", "(file)", ("invalid TOML",), raw='name = "a"\nname = "b"\n'),
-    Case("not utf-8", "(file)", ("not UTF-8",), raw=b"name = \"\xff\xfe\"\n"),
-    Case("integer too long to parse", "(file)", ("invalid TOML",),
-         raw='name = "x"\nseed = 1\nsteps = ' + "9" * 5000 + "\n"),
-    Case("nesting too deep to parse", "(file)", ("invalid TOML",),
-         raw='name = "x"\nx = ' + "[" * 5000 + "]" * 5000 + "\n"),
+    Case("not utf-8", "(file)", ("not UTF-8",), raw=b'name = "\xff\xfe"\n'),
+    Case(
+        "integer too long to parse",
+        "(file)",
+        ("invalid TOML",),
+        raw='name = "x"\nseed = 1\nsteps = ' + "9" * 5000 + "\n",
+    ),
+    Case(
+        "nesting too deep to parse",
+        "(file)",
+        ("invalid TOML",),
+        raw='name = "x"\nx = ' + "[" * 5000 + "]" * 5000 + "\n",
+    ),
     Case("empty file", "name", ("required",), raw=""),
     # top-level fields
     Case("missing steps", "steps", ("required",), drop_at(("steps",))),
@@ -180,169 +223,438 @@ CASES: list[Case] = [
     Case("steps as words", "steps", ("valid integer", "'ten'"), set_at(("steps",), "ten")),
     Case("fractional steps", "steps", ("valid integer",), set_at(("steps",), 2.5)),
     Case("steps nan", "steps", (), set_at(("steps",), math.nan)),
-    Case("zero replicates", "replicates", ("greater than or equal to 1",),
-         set_at(("replicates",), 0)),
-    Case("absurd replicates", "replicates", ("less than or equal to 100000",),
-         set_at(("replicates",), 10**7)),
+    Case(
+        "zero replicates", "replicates", ("greater than or equal to 1",), set_at(("replicates",), 0)
+    ),
+    Case(
+        "absurd replicates",
+        "replicates",
+        ("less than or equal to 100000",),
+        set_at(("replicates",), 10**7),
+    ),
     Case("negative seed", "seed", ("greater than or equal to 0",), set_at(("seed",), -1)),
     Case("seed beyond 64 bits", "seed", ("less than",), set_at(("seed",), 2**63)),
     Case("year too early", "year", ("greater than or equal to 1900",), set_at(("year",), 1066)),
-    Case("year as a date", "year", ("valid integer",), raw='name = "x"\nsteps = 3\nseed = 1\n'
-                                                         "year = 2020-01-01\n"),
+    Case(
+        "year as a date",
+        "year",
+        ("valid integer",),
+        raw='name = "x"\nsteps = 3\nseed = 1\nyear = 2020-01-01\n',
+    ),
     Case("typo at top level", "stpes", ("unknown field",), set_at(("stpes",), 3)),
     Case("capitalised key", "Steps", ("unknown field",), set_at(("Steps",), 3)),
     # levers
-    Case("lever for unknown state", "levers.Georgia", ("unknown state 'Georgia'", *STATES),
-         set_at(("levers", "Georgia", "commitment"), 0.5)),
-    Case("lever above 1", "levers.Russia.commitment", ("less than or equal to 1", "1.5"),
-         set_at(("levers", "Russia", "commitment"), 1.5)),
-    Case("lever nan", "levers.Russia.commitment", ("nan",),
-         set_at(("levers", "Russia", "commitment"), math.nan)),
-    Case("lever negative", "levers.Russia.risk_appetite", ("greater than or equal to 0",),
-         set_at(("levers", "Russia", "risk_appetite"), -0.1)),
-    Case("lever infinite", "levers.Russia.economic_weight", ("less than or equal to 10",),
-         set_at(("levers", "Russia", "economic_weight"), math.inf)),
-    Case("lever typo", "levers.Russia.comitment", ("unknown field",),
-         set_at(("levers", "Russia", "comitment"), 0.5)),
-    Case("levers not a table", "levers.Russia", ("valid dictionary",),
-         set_at(("levers", "Russia"), 3)),
+    Case(
+        "lever for unknown state",
+        "levers.Georgia",
+        ("unknown state 'Georgia'", *STATES),
+        set_at(("levers", "Georgia", "commitment"), 0.5),
+    ),
+    Case(
+        "lever above 1",
+        "levers.Russia.commitment",
+        ("less than or equal to 1", "1.5"),
+        set_at(("levers", "Russia", "commitment"), 1.5),
+    ),
+    Case(
+        "lever nan",
+        "levers.Russia.commitment",
+        ("nan",),
+        set_at(("levers", "Russia", "commitment"), math.nan),
+    ),
+    Case(
+        "lever negative",
+        "levers.Russia.risk_appetite",
+        ("greater than or equal to 0",),
+        set_at(("levers", "Russia", "risk_appetite"), -0.1),
+    ),
+    Case(
+        "lever infinite",
+        "levers.Russia.economic_weight",
+        ("less than or equal to 10",),
+        set_at(("levers", "Russia", "economic_weight"), math.inf),
+    ),
+    Case(
+        "lever typo",
+        "levers.Russia.comitment",
+        ("unknown field",),
+        set_at(("levers", "Russia", "comitment"), 0.5),
+    ),
+    Case(
+        "levers not a table",
+        "levers.Russia",
+        ("valid dictionary",),
+        set_at(("levers", "Russia"), 3),
+    ),
     # overrides
-    Case("override of no figure", "overrides.model.nope", ("no such figure", "e.g. model."),
-         set_at(("overrides", "model.nope"), 1.0)),
-    Case("override of unknown root", "overrides.bogus", ("paths start with states.",),
-         set_at(("overrides", "bogus"), 1.0)),
-    Case("override of a figure the tie lacks", "overrides.ties.tur_aze_arms.strength",
-         ("no such figure", "e.g. ties."),
-         set_at(("overrides", "ties.tur_aze_arms.strength"), 0.5)),
-    Case("unit-interval override above 1", "overrides.states.Russia.commitment",
-         ("between 0 and 1", "1.5"), set_at(("overrides", "states.Russia.commitment"), 1.5)),
-    Case("theatre share above 1", "overrides.theatres.karabakh.owner_control",
-         ("between 0 and 1",), set_at(("overrides", "theatres.karabakh.owner_control"), 2.0)),
-    Case("negative override", "overrides.ties.tur_aze_arms.volume_usd_m", ("from 0 to",),
-         set_at(("overrides", "ties.tur_aze_arms.volume_usd_m"), -1.0)),
-    Case("nan override", "overrides.model.tullock_r", ("finite",),
-         set_at(("overrides", "model.tullock_r"), math.nan)),
-    Case("infinite override", "overrides.model.tullock_r", ("finite",),
-         set_at(("overrides", "model.tullock_r"), math.inf)),
-    Case("override not a number", "overrides.model.tullock_r", ("valid number",),
-         set_at(("overrides", "model.tullock_r"), "high")),
-    Case("override as a nested table", "overrides.model", ("valid number",),
-         set_at(("overrides", "model"), {"tullock_r": 2.0})),
+    Case(
+        "override of no figure",
+        "overrides.model.nope",
+        ("no such figure", "e.g. model."),
+        set_at(("overrides", "model.nope"), 1.0),
+    ),
+    Case(
+        "override of unknown root",
+        "overrides.bogus",
+        ("paths start with states.",),
+        set_at(("overrides", "bogus"), 1.0),
+    ),
+    Case(
+        "override of a figure the tie lacks",
+        "overrides.ties.tur_aze_arms.strength",
+        ("no such figure", "e.g. ties."),
+        set_at(("overrides", "ties.tur_aze_arms.strength"), 0.5),
+    ),
+    Case(
+        "unit-interval override above 1",
+        "overrides.states.Russia.commitment",
+        ("between 0 and 1", "1.5"),
+        set_at(("overrides", "states.Russia.commitment"), 1.5),
+    ),
+    Case(
+        "theatre share above 1",
+        "overrides.theatres.karabakh.owner_control",
+        ("between 0 and 1",),
+        set_at(("overrides", "theatres.karabakh.owner_control"), 2.0),
+    ),
+    Case(
+        "negative override",
+        "overrides.ties.tur_aze_arms.volume_usd_m",
+        ("from 0 to",),
+        set_at(("overrides", "ties.tur_aze_arms.volume_usd_m"), -1.0),
+    ),
+    Case(
+        "nan override",
+        "overrides.model.tullock_r",
+        ("finite",),
+        set_at(("overrides", "model.tullock_r"), math.nan),
+    ),
+    Case(
+        "infinite override",
+        "overrides.model.tullock_r",
+        ("finite",),
+        set_at(("overrides", "model.tullock_r"), math.inf),
+    ),
+    Case(
+        "override not a number",
+        "overrides.model.tullock_r",
+        ("valid number",),
+        set_at(("overrides", "model.tullock_r"), "high"),
+    ),
+    Case(
+        "override as a nested table",
+        "overrides.model",
+        ("valid number",),
+        set_at(("overrides", "model"), {"tullock_r": 2.0}),
+    ),
     # events: references to the world
-    Case("unknown attacker", "events[1].attacker", ("unknown state 'Georgia'", *STATES),
-         set_at(("events", 1, "attacker"), "Georgia")),
-    Case("unknown defender", "events[1].defender", ("unknown state",),
-         set_at(("events", 1, "defender"), "armenia")),
-    Case("attacker is defender", "events[1].defender", ("must differ",),
-         set_at(("events", 1, "defender"), "Azerbaijan")),
-    Case("unknown theatre", "events[1].theatre", ("unknown theatre 'mars'", *THEATRES),
-         set_at(("events", 1, "theatre"), "mars")),
-    Case("mobilise unknown target", "events[2].target", ("unknown state",),
-         set_at(("events", 2, "target"), "Georgia")),
-    Case("mobilise unknown theatre", "events[2].theatre", ("unknown theatre", *THEATRES),
-         set_at(("events", 2, "theatre"), "Caspian")),
-    Case("arms from unknown supplier", "events[3].supplier", ("unknown state",),
-         set_at(("events", 3, "supplier"), "USA")),
-    Case("suspend unknown tie", "events[5].tie", ("unknown tie 'nope'", "alliance-sim evidence"),
-         set_at(("events", 5, "tie"), "nope")),
-    Case("restore unknown tie", "events[9].tie", ("unknown tie",),
-         set_at(("events", 9, "tie"), "isr_aze_arm")),
-    Case("sanction unknown target", "events[6].target", ("unknown state",),
-         set_at(("events", 6, "target"), "EU")),
-    Case("distraction of unknown state", "events[0].state", ("unknown state", *STATES),
-         set_at(("events", 0, "state"), "China")),
-    Case("mediator unknown", "events[7].mediator", ("unknown state",),
-         set_at(("events", 7, "mediator"), "OSCE")),
-    Case("ceasefire party unknown", "events[7].parties", ("unknown state 'Karabakh'",),
-         set_at(("events", 7, "parties"), ["Armenia", "Karabakh"])),
-    Case("three ceasefire parties", "events[7].parties", ("at most 2",),
-         set_at(("events", 7, "parties"), ["Armenia", "Azerbaijan", "Turkey"])),
-    Case("normalisation unknown state", "events[8].states", ("unknown state",),
-         set_at(("events", 8, "states"), ["Turkey", "Armenian"])),
-    Case("tie_create duplicate id", "events[4].tie.id", ("already exists",),
-         set_at(("events", 4, "tie", "id"), "tur_aze_arms")),
-    Case("tie_create unknown state", "events[4].tie", ("unknown state 'NATO'",),
-         set_at(("events", 4, "tie", "target"), "NATO")),
-    Case("tie_create unknown tie kind", "events[4].tie", ("unknown kind 'friendship'",
-                                                          "'alliance'"),
-         set_at(("events", 4, "tie", "kind"), "friendship")),
-    Case("tie_create bad obligation", "events[4].tie.obligation", ("'defence'",),
-         set_at(("events", 4, "tie", "obligation"), "eternal")),
-    Case("tie_create missing figure", "events[4].tie.strength", ("required",),
-         drop_at(("events", 4, "tie", "strength"))),
-    Case("tie_create figure without evidence", "events[4].tie.strength", ("assumption",),
-         set_at(("events", 4, "tie", "strength"), {"value": 0.5})),
+    Case(
+        "unknown attacker",
+        "events[1].attacker",
+        ("unknown state 'Georgia'", *STATES),
+        set_at(("events", 1, "attacker"), "Georgia"),
+    ),
+    Case(
+        "unknown defender",
+        "events[1].defender",
+        ("unknown state",),
+        set_at(("events", 1, "defender"), "armenia"),
+    ),
+    Case(
+        "attacker is defender",
+        "events[1].defender",
+        ("must differ",),
+        set_at(("events", 1, "defender"), "Azerbaijan"),
+    ),
+    Case(
+        "unknown theatre",
+        "events[1].theatre",
+        ("unknown theatre 'mars'", *THEATRES),
+        set_at(("events", 1, "theatre"), "mars"),
+    ),
+    Case(
+        "mobilise unknown target",
+        "events[2].target",
+        ("unknown state",),
+        set_at(("events", 2, "target"), "Georgia"),
+    ),
+    Case(
+        "mobilise unknown theatre",
+        "events[2].theatre",
+        ("unknown theatre", *THEATRES),
+        set_at(("events", 2, "theatre"), "Caspian"),
+    ),
+    Case(
+        "arms from unknown supplier",
+        "events[3].supplier",
+        ("unknown state",),
+        set_at(("events", 3, "supplier"), "USA"),
+    ),
+    Case(
+        "suspend unknown tie",
+        "events[5].tie",
+        ("unknown tie 'nope'", "alliance-sim evidence"),
+        set_at(("events", 5, "tie"), "nope"),
+    ),
+    Case(
+        "restore unknown tie",
+        "events[9].tie",
+        ("unknown tie",),
+        set_at(("events", 9, "tie"), "isr_aze_arm"),
+    ),
+    Case(
+        "sanction unknown target",
+        "events[6].target",
+        ("unknown state",),
+        set_at(("events", 6, "target"), "EU"),
+    ),
+    Case(
+        "distraction of unknown state",
+        "events[0].state",
+        ("unknown state", *STATES),
+        set_at(("events", 0, "state"), "China"),
+    ),
+    Case(
+        "mediator unknown",
+        "events[7].mediator",
+        ("unknown state",),
+        set_at(("events", 7, "mediator"), "OSCE"),
+    ),
+    Case(
+        "ceasefire party unknown",
+        "events[7].parties",
+        ("unknown state 'Karabakh'",),
+        set_at(("events", 7, "parties"), ["Armenia", "Karabakh"]),
+    ),
+    Case(
+        "three ceasefire parties",
+        "events[7].parties",
+        ("at most 2",),
+        set_at(("events", 7, "parties"), ["Armenia", "Azerbaijan", "Turkey"]),
+    ),
+    Case(
+        "normalisation unknown state",
+        "events[8].states",
+        ("unknown state",),
+        set_at(("events", 8, "states"), ["Turkey", "Armenian"]),
+    ),
+    Case(
+        "tie_create duplicate id",
+        "events[4].tie.id",
+        ("already exists",),
+        set_at(("events", 4, "tie", "id"), "tur_aze_arms"),
+    ),
+    Case(
+        "tie_create unknown state",
+        "events[4].tie",
+        ("unknown state 'NATO'",),
+        set_at(("events", 4, "tie", "target"), "NATO"),
+    ),
+    Case(
+        "tie_create unknown tie kind",
+        "events[4].tie",
+        ("unknown kind 'friendship'", "'alliance'"),
+        set_at(("events", 4, "tie", "kind"), "friendship"),
+    ),
+    Case(
+        "tie_create bad obligation",
+        "events[4].tie.obligation",
+        ("'defence'",),
+        set_at(("events", 4, "tie", "obligation"), "eternal"),
+    ),
+    Case(
+        "tie_create missing figure",
+        "events[4].tie.strength",
+        ("required",),
+        drop_at(("events", 4, "tie", "strength")),
+    ),
+    Case(
+        "tie_create figure without evidence",
+        "events[4].tie.strength",
+        ("assumption",),
+        set_at(("events", 4, "tie", "strength"), {"value": 0.5}),
+    ),
     # events: steps
-    Case("event at the last step", "events[9].step", ("allowed: 0..9",),
-         set_at(("events", 9, "step"), 10)),
-    Case("event after the last step", "events[0].step", ("allowed: 0..9", "11"),
-         set_at(("events", 0, "step"), 11)),
-    Case("event at a negative step", "events[1].step", ("greater than or equal to 0",),
-         set_at(("events", 1, "step"), -1)),
-    Case("event step as text", "events[1].step", ("valid integer",),
-         set_at(("events", 1, "step"), "first")),
+    Case(
+        "event at the last step",
+        "events[9].step",
+        ("allowed: 0..9",),
+        set_at(("events", 9, "step"), 10),
+    ),
+    Case(
+        "event after the last step",
+        "events[0].step",
+        ("allowed: 0..9", "11"),
+        set_at(("events", 0, "step"), 11),
+    ),
+    Case(
+        "event at a negative step",
+        "events[1].step",
+        ("greater than or equal to 0",),
+        set_at(("events", 1, "step"), -1),
+    ),
+    Case(
+        "event step as text",
+        "events[1].step",
+        ("valid integer",),
+        set_at(("events", 1, "step"), "first"),
+    ),
     Case("event without step", "events[2].step", ("required",), drop_at(("events", 2, "step"))),
     # events: shape
-    Case("unknown event kind", "events[1]", ("unknown kind 'invade'", "'offensive'"),
-         set_at(("events", 1, "kind"), "invade")),
+    Case(
+        "unknown event kind",
+        "events[1]",
+        ("unknown kind 'invade'", "'offensive'"),
+        set_at(("events", 1, "kind"), "invade"),
+    ),
     Case("event without kind", "events[1]", ("'kind'",), drop_at(("events", 1, "kind"))),
-    Case("event field typo", "events[1].atacker", ("unknown field",),
-         set_at(("events", 1, "atacker"), "Azerbaijan")),
-    Case("field of another kind", "events[0].target", ("unknown field",),
-         set_at(("events", 0, "target"), "Armenia")),
-    Case("event missing field", "events[1].theatre", ("required",),
-         drop_at(("events", 1, "theatre"))),
+    Case(
+        "event field typo",
+        "events[1].atacker",
+        ("unknown field",),
+        set_at(("events", 1, "atacker"), "Azerbaijan"),
+    ),
+    Case(
+        "field of another kind",
+        "events[0].target",
+        ("unknown field",),
+        set_at(("events", 0, "target"), "Armenia"),
+    ),
+    Case(
+        "event missing field", "events[1].theatre", ("required",), drop_at(("events", 1, "theatre"))
+    ),
     Case("event not a table", "events[3]", ("valid dictionary",), set_at(("events", 3), 7)),
     Case("events not a list", "events", ("valid list",), set_at(("events",), "none")),
-    Case("distraction level above 1", "events[0].level", ("less than or equal to 1",),
-         set_at(("events", 0, "level"), 1.5)),
-    Case("distraction level negative", "events[0].level", ("greater than or equal to 0",),
-         set_at(("events", 0, "level"), -0.2)),
-    Case("distraction level nan", "events[0].level", ("nan",),
-         set_at(("events", 0, "level"), math.nan)),
-    Case("arms volume zero", "events[3].volume_usd_m", ("greater than 0",),
-         set_at(("events", 3, "volume_usd_m"), 0)),
-    Case("arms volume negative", "events[3].volume_usd_m", ("greater than 0",),
-         set_at(("events", 3, "volume_usd_m"), -5.0)),
-    Case("arms volume infinite", "events[3].volume_usd_m", ("inf",),
-         set_at(("events", 3, "volume_usd_m"), math.inf)),
-    Case("precision not a bool", "events[3].precision", ("valid boolean",),
-         set_at(("events", 3, "precision"), "sometimes")),
+    Case(
+        "distraction level above 1",
+        "events[0].level",
+        ("less than or equal to 1",),
+        set_at(("events", 0, "level"), 1.5),
+    ),
+    Case(
+        "distraction level negative",
+        "events[0].level",
+        ("greater than or equal to 0",),
+        set_at(("events", 0, "level"), -0.2),
+    ),
+    Case(
+        "distraction level nan",
+        "events[0].level",
+        ("nan",),
+        set_at(("events", 0, "level"), math.nan),
+    ),
+    Case(
+        "arms volume zero",
+        "events[3].volume_usd_m",
+        ("greater than 0",),
+        set_at(("events", 3, "volume_usd_m"), 0),
+    ),
+    Case(
+        "arms volume negative",
+        "events[3].volume_usd_m",
+        ("greater than 0",),
+        set_at(("events", 3, "volume_usd_m"), -5.0),
+    ),
+    Case(
+        "arms volume infinite",
+        "events[3].volume_usd_m",
+        ("inf",),
+        set_at(("events", 3, "volume_usd_m"), math.inf),
+    ),
+    Case(
+        "precision not a bool",
+        "events[3].precision",
+        ("valid boolean",),
+        set_at(("events", 3, "precision"), "sometimes"),
+    ),
     # plots
-    Case("network step after the end", "plots.network_steps", ("outside 0..10",),
-         set_at(("plots", "network_steps"), [0, 11])),
-    Case("negative network step", "plots.network_steps", ("outside 0..10",),
-         set_at(("plots", "network_steps"), [-1])),
-    Case("plots typo", "plots.netwrok_steps", ("unknown field",),
-         set_at(("plots", "netwrok_steps"), [0])),
+    Case(
+        "network step after the end",
+        "plots.network_steps",
+        ("outside 0..10",),
+        set_at(("plots", "network_steps"), [0, 11]),
+    ),
+    Case(
+        "negative network step",
+        "plots.network_steps",
+        ("outside 0..10",),
+        set_at(("plots", "network_steps"), [-1]),
+    ),
+    Case(
+        "plots typo",
+        "plots.netwrok_steps",
+        ("unknown field",),
+        set_at(("plots", "netwrok_steps"), [0]),
+    ),
     # the world file the scenario names
-    Case("missing world file", "world", ("cannot read world file", "no_such_world.toml"),
-         set_at(("world",), "no_such_world.toml")),
+    Case(
+        "missing world file",
+        "world",
+        ("cannot read world file", "no_such_world.toml"),
+        set_at(("world",), "no_such_world.toml"),
+    ),
     Case("world is a folder", "world", ("cannot read world file",), set_at(("world",), ".")),
-    Case("world is malformed TOML", "world", ("invalid TOML",),
-         set_at(("world",), "world.toml"), world="meta = {name = \n"),
-    Case("world is not UTF-8", "world", ("world file",),
-         set_at(("world",), "world.toml"), world=b"\xff\xfe\x00\x01"),
-    Case("world fails its schema", "world", ("world file invalid at",),
-         set_at(("world",), "world.toml"), world='[meta]\nname = "w"\nyear = 2020\n'),
+    Case(
+        "world is malformed TOML",
+        "world",
+        ("invalid TOML",),
+        set_at(("world",), "world.toml"),
+        world="meta = {name = \n",
+    ),
+    Case(
+        "world is not UTF-8",
+        "world",
+        ("world file",),
+        set_at(("world",), "world.toml"),
+        world=b"\xff\xfe\x00\x01",
+    ),
+    Case(
+        "world fails its schema",
+        "world",
+        ("world file invalid at",),
+        set_at(("world",), "world.toml"),
+        world='[meta]\nname = "w"\nyear = 2020\n',
+    ),
     # Cases found while writing these tests, fixed in sim/scenario.py since.
-    Case("override hint lists the tie's own figures", "overrides.ties.tur_aze_arms.strength",
-         ("ties.tur_aze_arms.volume_usd_m",),
-         set_at(("overrides", "ties.tur_aze_arms.strength"), 0.5)),
-    Case("tie_create unit-interval figure above 1", "events[4].tie.strength", ("between 0 and 1",),
-         set_at(("events", 4, "tie", "strength"), 5.0)),
-    Case("tie_create nan figure", "events[4].tie.strength", ("finite",),
-         set_at(("events", 4, "tie", "strength"), math.nan)),
-    Case("tie_create unknown theatre", "events[4].tie.theatres", ("unknown theatre",),
-         set_at(("events", 4, "tie", "theatres"), ["mars"])),
-    Case("tie_create with itself", "events[4].tie", ("differ",),
-         set_at(("events", 4, "tie", "target"), "Russia")),
+    Case(
+        "override hint lists the tie's own figures",
+        "overrides.ties.tur_aze_arms.strength",
+        ("ties.tur_aze_arms.volume_usd_m",),
+        set_at(("overrides", "ties.tur_aze_arms.strength"), 0.5),
+    ),
+    Case(
+        "tie_create unit-interval figure above 1",
+        "events[4].tie.strength",
+        ("between 0 and 1",),
+        set_at(("events", 4, "tie", "strength"), 5.0),
+    ),
+    Case(
+        "tie_create nan figure",
+        "events[4].tie.strength",
+        ("finite",),
+        set_at(("events", 4, "tie", "strength"), math.nan),
+    ),
+    Case(
+        "tie_create unknown theatre",
+        "events[4].tie.theatres",
+        ("unknown theatre",),
+        set_at(("events", 4, "tie", "theatres"), ["mars"]),
+    ),
+    Case(
+        "tie_create with itself",
+        "events[4].tie",
+        ("differ",),
+        set_at(("events", 4, "tie", "target"), "Russia"),
+    ),
     Case("steps as a quoted number", "steps", ("valid integer",), set_at(("steps",), "10")),
     Case("steps as a boolean", "steps", ("valid integer",), set_at(("steps",), True)),
-    Case("normalisation of a state with itself", "events[8].states", ("differ",),
-         set_at(("events", 8, "states"), ["Turkey", "Turkey"])),
+    Case(
+        "normalisation of a state with itself",
+        "events[8].states",
+        ("differ",),
+        set_at(("events", 8, "states"), ["Turkey", "Turkey"]),
+    ),
 ]
-
 
 
 def build(case: Case, tmp_path: Path) -> Path:
@@ -420,12 +732,21 @@ SCALARS = st.one_of(
 )
 VALUES = st.recursive(
     SCALARS,
-    lambda inner: st.one_of(st.lists(inner, max_size=3),
-                            st.dictionaries(st.text(max_size=8), inner, max_size=3)),
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=3), st.dictionaries(st.text(max_size=8), inner, max_size=3)
+    ),
     max_leaves=6,
 )
-STATE_FIELDS = {"attacker", "defender", "state", "target", "supplier", "recipient", "mediator",
-                "source"}
+STATE_FIELDS = {
+    "attacker",
+    "defender",
+    "state",
+    "target",
+    "supplier",
+    "recipient",
+    "mediator",
+    "source",
+}
 
 
 def locations(node: Any, prefix: Loc = ()) -> list[Loc]:
@@ -473,14 +794,19 @@ def mutated_scenarios(draw: st.DrawFn) -> dict[str, Any]:
             paths = [p for p in locations(data) if p[-1] in STATE_FIELDS]
             if paths:
                 path = draw(st.sampled_from(paths))
-                get(data, path[:-1])[path[-1]] = draw(st.one_of(
-                    st.text(max_size=12), st.sampled_from(["Russia", "Turkey", "russia", ""])))
+                get(data, path[:-1])[path[-1]] = draw(
+                    st.one_of(
+                        st.text(max_size=12), st.sampled_from(["Russia", "Turkey", "russia", ""])
+                    )
+                )
         else:
-            numbers = [p for p in locations(data)
-                       if p[-1] in {"steps", "replicates", "step", "seed", "year"}]
+            numbers = [
+                p
+                for p in locations(data)
+                if p[-1] in {"steps", "replicates", "step", "seed", "year"}
+            ]
             path = draw(st.sampled_from(numbers)) if numbers else ("steps",)
-            get(data, path[:-1])[path[-1]] = draw(st.integers(min_value=-(2**70),
-                                                              max_value=2**70))
+            get(data, path[:-1])[path[-1]] = draw(st.integers(min_value=-(2**70), max_value=2**70))
     return data
 
 
@@ -501,20 +827,44 @@ def test_mutated_scenarios_load_or_raise_input_error(data: dict[str, Any], tmp_p
         assert all(0 <= ev.step < loaded.scenario.steps for ev in loaded.scenario.events)
 
 
-FRAGMENTS = [*to_toml(BASE).splitlines(), "[levers.Russia]", "[[events]]", "[plots]", "[overrides]",
-             'kind = "offensive"', "step = 0", "steps = -1", "x = [", "= 1", '"', "[[", "]]",
-             "nan", "inf", "0x1F", "1979-05-27T07:32:00Z", "'''", '"""', "\\u0000", "\x00",
-             "a.b.c = 1", "[a]\n[a]"]
+FRAGMENTS = [
+    *to_toml(BASE).splitlines(),
+    "[levers.Russia]",
+    "[[events]]",
+    "[plots]",
+    "[overrides]",
+    'kind = "offensive"',
+    "step = 0",
+    "steps = -1",
+    "x = [",
+    "= 1",
+    '"',
+    "[[",
+    "]]",
+    "nan",
+    "inf",
+    "0x1F",
+    "1979-05-27T07:32:00Z",
+    "'''",
+    '"""',
+    "\\u0000",
+    "\x00",
+    "a.b.c = 1",
+    "[a]\n[a]",
+]
 
 
 @FAST
-@given(content=st.one_of(
-    st.binary(max_size=200),
-    st.text(max_size=200),
-    st.lists(st.sampled_from(FRAGMENTS), max_size=25).map("\n".join),
-    st.lists(st.one_of(st.sampled_from(FRAGMENTS), st.text(max_size=10)), max_size=25)
-    .map(" ".join),
-))
+@given(
+    content=st.one_of(
+        st.binary(max_size=200),
+        st.text(max_size=200),
+        st.lists(st.sampled_from(FRAGMENTS), max_size=25).map("\n".join),
+        st.lists(st.one_of(st.sampled_from(FRAGMENTS), st.text(max_size=10)), max_size=25).map(
+            " ".join
+        ),
+    )
+)
 def test_arbitrary_files_raise_only_input_error(content: str | bytes, tmp_path: Path) -> None:
     path = tmp_path / "any.toml"
     if isinstance(content, str):

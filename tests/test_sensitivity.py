@@ -21,16 +21,22 @@ SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
 REPLICATES = 150
 
 
-def _with(loaded: LoadedScenario, *, volume: float | None = None,
-          extra_events: list[dict] | None = None, replace_level: float | None = None
-          ) -> LoadedScenario:
+def _with(
+    loaded: LoadedScenario,
+    *,
+    volume: float | None = None,
+    extra_events: list[dict] | None = None,
+    replace_level: float | None = None,
+) -> LoadedScenario:
     world = loaded.world.model_copy(deep=True)
     if volume is not None:
         world.tie("tur_aze_arms").volume_usd_m.value = volume
     events = list(loaded.scenario.events)
     if replace_level is not None:
-        events = [e.model_copy(update={"level": replace_level}) if e.kind == "distraction" else e
-                  for e in events]
+        events = [
+            e.model_copy(update={"level": replace_level}) if e.kind == "distraction" else e
+            for e in events
+        ]
     adapter = TypeAdapter(Event)
     events += [adapter.validate_python(e, context={"scenario": True}) for e in extra_events or []]
     scenario = loaded.scenario.model_copy(update={"events": events, "replicates": REPLICATES})
@@ -56,12 +62,15 @@ def test_turkish_arms_raise_azerbaijani_gains_in_2020() -> None:
 def test_turkish_pledges_deter_iran() -> None:
     # D001: the Turkish show of force ended the 2001 Iranian incursions.
     base = load_scenario(SCENARIOS / "iran_escalation.toml")
-    suspend = [{"step": 0, "kind": "tie_suspend", "tie": tie} for tie in
-               ("tur_aze_1994_memorandum", "tur_aze_2010_partnership", "tur_aze_shusha_2021")]
+    suspend = [
+        {"step": 0, "kind": "tie_suspend", "tie": tie}
+        for tie in ("tur_aze_1994_memorandum", "tur_aze_2010_partnership", "tur_aze_shusha_2021")
+    ]
     with_turkey = run_scenario(_with(base)).summary["wars"] > 0
     without_turkey = run_scenario(_with(base, extra_events=suspend)).summary["wars"] > 0
     assert without_turkey.mean() - with_turkey.mean() > _margin(
-        without_turkey.astype(float), with_turkey.astype(float))
+        without_turkey.astype(float), with_turkey.astype(float)
+    )
 
 
 def test_russian_distraction_weakens_csto_deterrence() -> None:
@@ -70,4 +79,5 @@ def test_russian_distraction_weakens_csto_deterrence() -> None:
     distracted = run_scenario(_with(base)).summary["wars"] > 0
     attentive = run_scenario(_with(base, replace_level=0.0)).summary["wars"] > 0
     assert distracted.mean() - attentive.mean() > _margin(
-        distracted.astype(float), attentive.astype(float))
+        distracted.astype(float), attentive.astype(float)
+    )
