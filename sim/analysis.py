@@ -430,7 +430,7 @@ def compare_report(folders: list[Path], out: Path) -> list[Path]:
         names = [f"{s.name} ({s.folder.name})" for s in sweeps]
     found = list(dict.fromkeys(c for s in sweeps for c in outcome_columns(s.runs)))
     outcomes = sorted(found, key=lambda c: not c.startswith("gain_"))  # stable: gains first
-    out.mkdir(exist_ok=True)
+    out.mkdir(parents=True, exist_ok=True)
     with mpl.rc_context(STYLE):
         path = _save(compare_figure(sweeps, names, outcomes), out / "compare.png")
     rows = []

@@ -133,14 +133,28 @@ def prepare_output(out: Path, force: bool) -> None:
         raise InputError(
             out, "--out", "folder exists and is not empty; choose another or pass --force"
         )
-    parent = out.resolve().parent
-    if not parent.is_dir():
-        raise InputError(out, "--out", f"parent folder {parent} does not exist")
+    check_parents(out)
+
+
+def check_parents(out: Path) -> None:
+    """Missing parent folders are made when writing (as ``mkdir -p``); a file in the way is not."""
+    for parent in out.resolve().parents:
+        if parent.exists() and not parent.is_dir():
+            raise InputError(out, "--out", f"{parent} is a file, not a folder")
+
+
+def make_parents(out: Path) -> list[Path]:
+    """Create the missing parent folders of ``out``; return them, deepest first."""
+    missing = [p for p in out.resolve().parents if not p.exists()]
+    for folder in reversed(missing):
+        folder.mkdir()
+    return missing
 
 
 def write_results(loaded: LoadedScenario, results: Results, out: Path, plot: bool = True) -> None:
     """Write tables, manifest and plots into ``out`` atomically (temp folder, then rename)."""
     out = out.resolve()
+    made = make_parents(out)
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
     try:
         results.steps.to_csv(staging / "steps.csv", index=False)
@@ -158,4 +172,6 @@ def write_results(loaded: LoadedScenario, results: Results, out: Path, plot: boo
         staging.rename(out)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
+        for folder in made:  # deepest first; nothing half written is left behind
+            folder.rmdir()
         raise

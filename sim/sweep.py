@@ -47,7 +47,7 @@ from tqdm import tqdm
 
 from sim.metrics import summarise_run
 from sim.model import AllianceModel
-from sim.runner import package_versions, replicate_rng
+from sim.runner import check_parents, package_versions, replicate_rng
 from sim.scenario import InputError, LoadedScenario
 from sim.world import World, iter_figures
 
@@ -494,8 +494,7 @@ def check_output(out: Path, loaded: LoadedScenario, resume: bool) -> dict[str, A
     """
     if out.exists() and not out.is_dir():
         raise InputError(out, "--out", "exists and is not a folder; give a new folder path")
-    if not out.resolve().parent.is_dir():
-        raise InputError(out, "--out", f"parent folder {out.resolve().parent} does not exist")
+    check_parents(out)
     if not (out.is_dir() and any(out.iterdir())):
         return None
     if not resume:
@@ -637,7 +636,7 @@ def run_sweep(
     executor = open_executor(loaded, workers, dask)  # before writing: a bad address leaves none
     try:
         # The manifest first: a folder killed before it exists is empty or holds only it.
-        out.mkdir(exist_ok=True)
+        out.mkdir(parents=True, exist_ok=True)
         info["chunks_done"] = sorted(done)
         info["chunks_failed"] = []
         write_json(out / MANIFEST, info)

@@ -275,12 +275,31 @@ def test_run_out_is_a_non_empty_folder(tmp_path: Path, capsys: pytest.CaptureFix
     assert leftovers(tmp_path, "out") == ["out"]
 
 
-def test_run_out_parent_missing(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_run_out_missing_parents_are_made(tmp_path: Path) -> None:
     out = tmp_path / "no" / "such" / "out"
+    assert main(["run", "classroom", "--replicates", "1", "--no-plots", "--out", str(out)]) == 0
+    assert (out / "steps.csv").is_file()
+
+
+def test_run_out_under_a_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "afile").write_text("x")
+    out = tmp_path / "afile" / "out"
     assert main(["run", "classroom", "--no-plots", "--out", str(out)]) == EXIT_BAD_INPUT
     (line,) = stderr_lines(capsys)
-    assert line.startswith(f"alliance-sim: {out}: --out: parent folder")
-    assert sorted(p.name for p in tmp_path.iterdir()) == []
+    assert line.startswith(f"alliance-sim: {out}: --out: ") and "is a file" in line
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["afile"]
+
+
+def test_a_failed_run_removes_the_parents_it_made(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken_plots(folder: Path) -> list[Path]:
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr("sim.plots.plot_results", broken_plots)
+    with pytest.raises(RuntimeError):
+        main(["run", "classroom", "--replicates", "1", "--out", str(tmp_path / "a" / "b" / "out")])
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_run_force_replaces_a_folder(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
