@@ -175,11 +175,11 @@ class Chunk:
 
 @dataclass(frozen=True)
 class ChunkResult:
-    """The tables of one finished chunk."""
+    """The tables of one finished chunk; ``steps`` is None when a local worker stored it."""
 
     index: int
     runs: pa.Table
-    steps: pa.Table
+    steps: pa.Table | None
 
 
 def _column(values: list[object]) -> pa.Array:
@@ -271,16 +271,26 @@ def run_chunk(loaded: LoadedScenario, chunk: Chunk) -> ChunkResult:
 # --- executors -----------------------------------------------------------------------------
 
 _WORKER_SCENARIO: LoadedScenario | None = None
+_WORKER_OUT: Path | None = None
 
 
-def _init_worker(loaded: LoadedScenario) -> None:
-    global _WORKER_SCENARIO
-    _WORKER_SCENARIO = loaded
+def _init_worker(loaded: LoadedScenario, out: Path) -> None:
+    global _WORKER_SCENARIO, _WORKER_OUT
+    _WORKER_SCENARIO, _WORKER_OUT = loaded, out
 
 
 def _run_in_worker(chunk: Chunk) -> ChunkResult:
-    assert _WORKER_SCENARIO is not None, "worker started without its scenario"
-    return run_chunk(_WORKER_SCENARIO, chunk)
+    """Run a chunk in a local worker, which stores the big steps table itself.
+
+    Writing the steps in the worker keeps the parent (which shares the cores) nearly idle;
+    the chunk counts as done only once the parent has written its runs and the manifest.
+    """
+    assert _WORKER_SCENARIO is not None and _WORKER_OUT is not None, "worker not initialised"
+    result = run_chunk(_WORKER_SCENARIO, chunk)
+    steps = result.steps
+    assert steps is not None
+    _write_atomic(chunk_file(_WORKER_OUT, "steps", chunk.index), lambda p: pq.write_table(steps, p))
+    return ChunkResult(result.index, result.runs, None)
 
 
 class _Serial:
@@ -309,8 +319,8 @@ class _Serial:
 class _Processes:
     """A local process pool; a pool broken by a dead worker is replaced."""
 
-    def __init__(self, loaded: LoadedScenario, workers: int) -> None:
-        self.loaded, self.workers = loaded, workers
+    def __init__(self, loaded: LoadedScenario, workers: int, out: Path) -> None:
+        self.loaded, self.workers, self.out = loaded, workers, out
         self.capacity = 2 * workers  # keeps every worker busy while the parent writes
         self.pool = self._start()
 
@@ -320,7 +330,10 @@ class _Processes:
         context = multiprocessing.get_context("forkserver")
         context.set_forkserver_preload(["sim.sweep"])
         return ProcessPoolExecutor(
-            self.workers, mp_context=context, initializer=_init_worker, initargs=(self.loaded,)
+            self.workers,
+            mp_context=context,
+            initializer=_init_worker,
+            initargs=(self.loaded, self.out),
         )
 
     def submit(self, chunk: Chunk) -> Future:
@@ -375,9 +388,12 @@ class _Dask:
 
 
 def open_executor(
-    loaded: LoadedScenario, workers: int, dask: str | None
+    loaded: LoadedScenario, workers: int, dask: str | None, out: Path
 ) -> _Serial | _Processes | _Dask:
     """Start the executor: Dask when ``dask`` is given, else serial for 1 worker, else a pool.
+
+    Local pool workers write their chunks' steps into ``out`` themselves; Dask workers send
+    everything back, so they need no disk shared with this machine.
 
     Raises:
         InputError: when the Dask scheduler cannot be reached.
@@ -394,7 +410,7 @@ def open_executor(
             ) from None
     if workers == 1:
         return _Serial(loaded)
-    return _Processes(loaded, workers)
+    return _Processes(loaded, workers, out)
 
 
 def execute(
@@ -633,7 +649,9 @@ def run_sweep(
         for i in info.get("chunks_done", [])
         if chunk_file(out, "runs", i).is_file() and chunk_file(out, "steps", i).is_file()
     }
-    executor = open_executor(loaded, workers, dask)  # before writing: a bad address leaves none
+    executor = open_executor(
+        loaded, workers, dask, out
+    )  # before writing: a bad address leaves none
     try:
         # The manifest first: a folder killed before it exists is empty or holds only it.
         out.mkdir(parents=True, exist_ok=True)
@@ -661,9 +679,11 @@ def run_sweep(
             _write_atomic(
                 chunk_file(out, "runs", result.index), lambda p: pq.write_table(result.runs, p)
             )
-            _write_atomic(
-                chunk_file(out, "steps", result.index), lambda p: pq.write_table(result.steps, p)
-            )
+            steps = result.steps
+            if steps is not None:  # else a local worker has written it already
+                _write_atomic(
+                    chunk_file(out, "steps", result.index), lambda p: pq.write_table(steps, p)
+                )
             # The manifest last: a chunk listed as done has both its files.
             done.add(result.index)
             info["chunks_done"] = sorted(done)
