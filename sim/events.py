@@ -17,7 +17,7 @@ from sim.scenario import (
     TieChange,
     TieCreate,
 )
-from sim.world import AllianceTie, BorderTie, RivalryTie
+from sim.world import BorderTie, RivalryTie
 
 if TYPE_CHECKING:
     from sim.model import AllianceModel
@@ -51,10 +51,7 @@ def apply_event(model: AllianceModel, event: Event) -> None:
             model.note(event.supplier, "arms_shipment", None, event.recipient, detail)
             return
         case TieCreate():
-            model.net.add(event.tie)
-            if isinstance(event.tie, AllianceTie):
-                for a, b in event.tie.pairs():
-                    model.trust.setdefault((event.tie.id, a, b), event.tie.strength.value)
+            model.net.add(event.tie)  # its trust starts after this week's events (model.step)
             model.note(event.tie.source, "tie_create", None, event.tie.target, event.tie.id)
             return
         case TieChange():

@@ -78,7 +78,8 @@ class AllianceModel(mesa.Model):
         events = self.schedule.get(self.week, ())
         for event in events:
             apply_event(self, event)
-        if events:  # ties switched on by this week's events (relax_trust covers the rest)
+        # Only events switch alliances on, so trust in a new pledge starts here.
+        if events:
             for tie, pledger, protege in self.net.pledges:
                 self.trust.setdefault((tie.id, pledger, protege), tie.strength.value)
         if self.wars or self.crises:  # states choose only about wars and crises
@@ -444,7 +445,7 @@ class AllianceModel(mesa.Model):
         for tie, pledger, protege in self.net.pledges:
             key = (tie.id, pledger, protege)
             stated = tie.strength.value
-            trust[key] = rules.relax(trust.setdefault(key, stated), stated, decay)
+            trust[key] = rules.relax(trust[key], stated, decay)
 
     def network_snapshot(self) -> list[dict[str, object]]:
         """Ties in force now, one row per directed pair, plus war pairs (kind ``war``)."""

@@ -609,12 +609,12 @@ def _state(capability: float = 1.0, risk: float = 1.0) -> dict[str, Any]:
     }
 
 
-def two_camps_world(obligation: str = "non_aggression", delay: float = 0.0) -> World:
-    """A attacks B; X hates B and Y hates A; X and Y are allied to each other only."""
+def four_state_world(name: str, ties: list[dict[str, Any]]) -> World:
+    """States A, B, X, Y; theatre t owned by B; the given ties; near-best-response choice."""
     return World.model_validate(
         {
-            "meta": {"name": "two camps", "year": 2023},
-            "states": {name: _state() for name in ("A", "B", "X", "Y")},
+            "meta": {"name": name, "year": 2023},
+            "states": {state: _state() for state in ("A", "B", "X", "Y")},
             "theatres": {
                 "t": {
                     "owner": "B",
@@ -624,38 +624,44 @@ def two_camps_world(obligation: str = "non_aggression", delay: float = 0.0) -> W
                     "stake": _fig(1.0),
                 }
             },
-            "ties": [
-                {
-                    "id": "xy",
-                    "kind": "alliance",
-                    "source": "X",
-                    "target": "Y",
-                    "mutual": True,
-                    "obligation": obligation,
-                    "strength": _fig(0.5),
-                    "consultation_delay": _fig(delay),
-                },
-                {
-                    "id": "xb",
-                    "kind": "rivalry",
-                    "source": "X",
-                    "target": "B",
-                    "mutual": True,
-                    "issue": "i",
-                    "intensity": _fig(1.0),
-                },
-                {
-                    "id": "ya",
-                    "kind": "rivalry",
-                    "source": "Y",
-                    "target": "A",
-                    "mutual": True,
-                    "issue": "i",
-                    "intensity": _fig(1.0),
-                },
-            ],
+            "ties": ties,
             "model": builtin_model(logit_lambda=10.0),
         }
+    )
+
+
+def _pledge(mutual: bool, obligation: str, delay: float) -> dict[str, Any]:
+    """X's alliance with Y."""
+    return {
+        "id": "xy",
+        "kind": "alliance",
+        "source": "X",
+        "target": "Y",
+        "mutual": mutual,
+        "obligation": obligation,
+        "strength": _fig(0.5),
+        "consultation_delay": _fig(delay),
+    }
+
+
+def _rivalry(a: str, b: str) -> dict[str, Any]:
+    """A full-intensity mutual rivalry between ``a`` and ``b``."""
+    return {
+        "id": f"{a.lower()}{b.lower()}",
+        "kind": "rivalry",
+        "source": a,
+        "target": b,
+        "mutual": True,
+        "issue": "i",
+        "intensity": _fig(1.0),
+    }
+
+
+def two_camps_world() -> World:
+    """A attacks B; X hates B and Y hates A; X and Y are allied to each other only."""
+    return four_state_world(
+        "two camps",
+        [_pledge(True, "non_aggression", 0.0), _rivalry("X", "B"), _rivalry("Y", "A")],
     )
 
 
@@ -751,50 +757,9 @@ def test_a_pledger_waits_even_when_its_protege_joins_the_same_week() -> None:
     Choosing together in week 0, Y joins B and so does X: X then fights beside Y before its
     consultations are over (may_intervene saw only B on that side).
     """
-    world = World.model_validate(
-        {
-            "meta": {"name": "co-joiners", "year": 2023},
-            "states": {name: _state() for name in ("A", "B", "X", "Y")},
-            "theatres": {
-                "t": {
-                    "owner": "B",
-                    "held_by": "B",
-                    "owner_control": _fig(1.0),
-                    "share_of_owner_territory": _fig(1.0),
-                    "stake": _fig(1.0),
-                }
-            },
-            "ties": [
-                {
-                    "id": "xy",
-                    "kind": "alliance",
-                    "source": "X",
-                    "target": "Y",
-                    "obligation": "defence",
-                    "strength": _fig(0.5),
-                    "consultation_delay": _fig(3.0),
-                },
-                {
-                    "id": "xa",
-                    "kind": "rivalry",
-                    "source": "X",
-                    "target": "A",
-                    "mutual": True,
-                    "issue": "i",
-                    "intensity": _fig(1.0),
-                },
-                {
-                    "id": "ya",
-                    "kind": "rivalry",
-                    "source": "Y",
-                    "target": "A",
-                    "mutual": True,
-                    "issue": "i",
-                    "intensity": _fig(1.0),
-                },
-            ],
-            "model": builtin_model(logit_lambda=10.0),
-        }
+    world = four_state_world(
+        "co-joiners",
+        [_pledge(False, "defence", 3.0), _rivalry("X", "A"), _rivalry("Y", "A")],
     )
     offensive = event(
         {"step": 0, "kind": "offensive", "attacker": "A", "defender": "B", "theatre": "t"}
