@@ -26,7 +26,7 @@ from pathlib import Path
 import sim
 from sim.runner import run_replicate
 from sim.scenario import LoadedScenario, load_scenario
-from sim.sweep import run_sweep
+from sim.sweep import local_dask_cluster, run_sweep
 
 BASELINE = Path(__file__).resolve().parents[1] / "scenarios" / "baseline.toml"
 
@@ -56,9 +56,6 @@ def best(times: list[float]) -> float:
 
 
 def throughput(runs: int, repeats: int) -> None:
-    # Imported here: the pool's workers re-import this script, and Dask is heavy to import.
-    from distributed import LocalCluster
-
     loaded = with_replicates(runs)
     timed_sweep(with_replicates(50), workers=2)  # warm-up: the forkserver and imports
     times: dict[str, list[float]] = {"serial": [], "processes": [], "dask": []}
@@ -67,9 +64,7 @@ def throughput(runs: int, repeats: int) -> None:
         times["processes"].append(timed_sweep(loaded, workers=2))
         # The cluster lives only while Dask is timed: its scheduler and nannies would
         # otherwise share the two cores with the serial and pool sweeps.
-        with LocalCluster(
-            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
-        ) as cluster:
+        with local_dask_cluster(2) as cluster:
             address = cluster.scheduler_address
             timed_sweep(with_replicates(50), dask=address)  # warm-up: imports in the workers
             times["dask"].append(timed_sweep(loaded, dask=address))

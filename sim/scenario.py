@@ -227,6 +227,29 @@ class LoadedScenario:
     scenario: Scenario
     world: World
 
+    def __reduce__(self) -> tuple[object, tuple[object, ...]]:
+        # Sent to worker processes as plain data and validated again there: pydantic models
+        # unpickled field by field made the model's hot loops about 10% slower than models
+        # built by validation (measured with benchmarks/bench_sweep.py).
+        return (
+            _validated,
+            (
+                self.path,
+                self.text,
+                self.sha256,
+                self.scenario.model_dump(),
+                self.world.model_dump(),
+            ),
+        )
+
+
+def _validated(
+    path: Path, text: str, sha256: str, scenario: dict[str, object], world: dict[str, object]
+) -> LoadedScenario:
+    return LoadedScenario(
+        path, text, sha256, Scenario.model_validate(scenario), World.model_validate(world)
+    )
+
 
 _TAGS = frozenset(
     {

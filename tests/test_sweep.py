@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import json
+import pickle
 from pathlib import Path
 
+import dask
 import duckdb
 import numpy as np
 import pandas as pd
+import pyarrow.parquet as pq
 import pytest
-from distributed import LocalCluster
+from distributed import Client, LocalCluster
 from SALib.sample import latin, morris, sobol
 
 from sim import sweep
@@ -61,9 +64,7 @@ def stored(folder: Path, table: str = "runs") -> pd.DataFrame:
 
 @pytest.fixture(scope="module")
 def cluster() -> object:
-    with LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
-    ) as local:
+    with sweep.local_dask_cluster(2) as local:
         yield local
 
 
@@ -224,9 +225,54 @@ def test_results_are_identical_whatever_the_executor_and_chunking(
         results[name] = (stored(tmp_path / name), stored(tmp_path / name, "steps"))
     chunks = len(list((tmp_path / "dask" / "runs").glob("*.parquet")))
     assert chunks == 6
+    assert not list((tmp_path / "dask").glob(".*")), "the workers' mark file is left behind"
     for name in setups:
         pd.testing.assert_frame_equal(results[name][0], results["serial"][0])
         pd.testing.assert_frame_equal(results[name][1], results["serial"][1])
+
+
+def test_the_local_dask_cluster_runs_with_the_settings_for_sweeps(cluster: LocalCluster) -> None:
+    with Client(cluster) as client:
+        on_workers = client.run(lambda: {key: dask.config.get(key) for key in sweep.DASK_CONFIG})
+        on_scheduler = client.run_on_scheduler(
+            lambda dask_scheduler: "stealing" in dask_scheduler.extensions
+        )
+    assert len(on_workers) == 2
+    for settings in on_workers.values():
+        assert settings == sweep.DASK_CONFIG
+    assert on_scheduler is False
+    assert dask.config.get("distributed.worker.profile.enabled") is True  # left as it was here
+
+
+def test_a_dask_worker_stores_the_steps_only_where_it_sees_the_sweep_folder(
+    tmp_path: Path,
+) -> None:
+    loaded = load_scenario(write(tmp_path, GRID))
+    design = sweep.make_design(loaded)
+    chunk = next(sweep.chunks_to_run(design, 4, set()))
+    out = tmp_path / "out"
+    (out / "steps").mkdir(parents=True)
+    steps_file = sweep.chunk_file(out, "steps", chunk.index)
+
+    elsewhere = sweep.run_on_dask(loaded, chunk, str(out), ".mark-of-another-machine.tmp")
+    assert elsewhere.steps is not None and not steps_file.exists()
+
+    (out / ".mark.tmp").touch()
+    here = sweep.run_on_dask(loaded, chunk, str(out), ".mark.tmp")
+    assert here.steps is None
+    pd.testing.assert_frame_equal(
+        pq.read_table(steps_file).to_pandas(), elsewhere.steps.to_pandas()
+    )
+    pd.testing.assert_frame_equal(here.runs.to_pandas(), elsewhere.runs.to_pandas())
+
+
+@pytest.mark.parametrize("path", sorted(SCENARIOS.glob("*.toml")), ids=lambda p: p.stem)
+def test_a_scenario_sent_to_a_worker_arrives_whole(path: Path) -> None:
+    # Workers get the scenario pickled; it is validated again on arrival (sim.scenario).
+    loaded = load_scenario(path)
+    arrived = pickle.loads(pickle.dumps(loaded))
+    assert arrived == loaded
+    assert arrived.world is not loaded.world
 
 
 def test_a_failing_chunk_is_retried_then_reported(
