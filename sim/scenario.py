@@ -228,9 +228,10 @@ class LoadedScenario:
     world: World
 
     def __reduce__(self) -> tuple[object, tuple[object, ...]]:
-        # Sent to worker processes as plain data and validated again there: pydantic models
-        # unpickled field by field made the model's hot loops about 10% slower than models
-        # built by validation (measured with benchmarks/bench_sweep.py).
+        # Sent to worker processes as plain data and validated again there. A pydantic model
+        # unpickled as it is gets attribute names that are fresh strings, not the interned
+        # ones, so each attribute read takes CPython's slow path (4x slower per read; a whole
+        # chunk of runs 10% slower, see benchmarks/README.md).
         return (
             _validated,
             (

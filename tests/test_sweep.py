@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 import pytest
+import yaml
 from distributed import Client, LocalCluster
 from SALib.sample import latin, morris, sobol
 
@@ -242,6 +243,22 @@ def test_the_local_dask_cluster_runs_with_the_settings_for_sweeps(cluster: Local
         assert settings == sweep.DASK_CONFIG
     assert on_scheduler is False
     assert dask.config.get("distributed.worker.profile.enabled") is True  # left as it was here
+
+
+def test_the_dask_settings_in_the_docs_are_the_ones_the_local_cluster_uses() -> None:
+    text = (SCENARIOS.parent / "docs" / "sweeps.md").read_text()
+    block = text.split("```yaml\n", 1)[1].split("```", 1)[0]
+
+    def flatten(tree: dict[str, object], prefix: str = "") -> dict[str, object]:
+        flat: dict[str, object] = {}
+        for key, value in tree.items():
+            if isinstance(value, dict):
+                flat |= flatten(value, f"{prefix}{key}.")
+            else:
+                flat[f"{prefix}{key}"] = value
+        return flat
+
+    assert flatten(yaml.safe_load(block)) == sweep.DASK_CONFIG
 
 
 def test_a_dask_worker_stores_the_steps_only_where_it_sees_the_sweep_folder(
