@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Sequence
 from importlib import resources
@@ -19,8 +20,12 @@ EXIT_BAD_INPUT = 2
 
 
 def builtin_scenarios() -> dict[str, Path]:
-    """Map built-in scenario names to their files (the repository's ``scenarios/`` folder)."""
-    folder = Path(str(resources.files("sim"))).parent / "scenarios"
+    """Map built-in scenario names to their files.
+
+    They are the repository's ``scenarios/`` folder, installed as the resource package
+    ``sim.scenarios`` (see pyproject.toml), so an installed wheel has them too.
+    """
+    folder = Path(str(resources.files("sim.scenarios")))
     return {path.stem: path for path in sorted(folder.glob("*.toml"))}
 
 
@@ -288,6 +293,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except InputError as error:
         print(" ".join(f"alliance-sim: {error}".splitlines()), file=sys.stderr)  # always one line
         return EXIT_BAD_INPUT
+    except BrokenPipeError:
+        # The reader went away (`alliance-sim list | head`): stop quietly, and keep Python's
+        # own flush at exit from raising the same error again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
 
 
 if __name__ == "__main__":

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -338,3 +339,35 @@ def test_plot_on_a_folder_without_results(
     assert main(["plot", str(tmp_path)]) == EXIT_BAD_INPUT
     (line,) = stderr_lines(capsys)
     assert line.startswith(f"alliance-sim: {tmp_path}: steps.csv: missing")
+
+
+def test_a_reader_that_stops_early_gets_no_traceback() -> None:
+    done = subprocess.run(
+        f"'{sys.executable}' -m sim list | head -1", shell=True, capture_output=True, text=True
+    )
+    assert done.stdout.startswith("baseline")
+    assert "Traceback" not in done.stderr and "BrokenPipe" not in done.stderr
+
+
+def test_an_installed_wheel_has_the_world_and_the_built_in_scenarios(tmp_path: Path) -> None:
+    # The Makefile installs the project editable; users may install a wheel, where nothing of
+    # the repository is beside the package.
+    pip = [sys.executable, "-m", "pip", "--disable-pip-version-check", "-q"]
+    subprocess.run([*pip, "wheel", "--no-deps", "-w", tmp_path / "wheel", REPO], check=True)
+    wheel = next((tmp_path / "wheel").glob("*.whl"))
+    subprocess.run([*pip, "install", "--no-deps", "--target", tmp_path / "site", wheel], check=True)
+    code = (
+        "import sys, sim; from sim.cli import main; print(sim.__file__); "
+        "sys.exit(main(['run', 'karabakh_2020', '--replicates', '1', '--out', 'out']))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(tmp_path / "site")},
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[0].startswith(str(tmp_path / "site"))
+    assert (tmp_path / "out" / "steps.csv").is_file()
+    assert (tmp_path / "out" / "plots" / "timeseries.png").is_file()

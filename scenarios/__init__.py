@@ -1,0 +1,1 @@
+"""The built-in scenario files, installed with the package as ``sim.scenarios``."""
