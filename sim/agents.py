@@ -144,15 +144,16 @@ class StateAgent(mesa.Agent):
             if value <= 0.0 and pledged == 0.0:
                 continue  # no tie, interest or pledge draws it to this side: not an option
             options.append(Choice("show_of_force", conflict, friend, foe))
+            share = m.param("show_of_force_share")
             utilities.append(
-                0.5 * value
+                share * value
                 - m.param("show_of_force_cost") * self.risk_factor
-                - 0.5 * m.param("distraction_cost") * distraction
+                - share * m.param("distraction_cost") * distraction
             )
             options.append(Choice("sanction", conflict, friend, foe))
             utilities.append(
-                0.3 * value
-                - 2.0
+                m.param("sanction_share") * value
+                - m.param("sanction_trade_loss")
                 * m.param("w_economic")
                 * self.lever("economic_weight")
                 * m.net.dependence.get((self.name, foe), 0.0)
@@ -174,7 +175,7 @@ class StateAgent(mesa.Agent):
                     options.append(Choice("mediate", conflict))
                     utilities.append(
                         m.param("mediation_value") * role.strength.value
-                        + 0.5
+                        + m.param("mediation_trade_share")
                         * m.param("w_economic")
                         * self.lever("economic_weight")
                         * (
@@ -252,6 +253,6 @@ class StateAgent(mesa.Agent):
             )
             options.append(Choice("attack", crisis, self.name, crisis.target))
             utilities.append(attack)
-            utilities[0] = 0.5 * max(0.0, attack)  # holding keeps the option to attack later
+            utilities[0] = m.param("hold_option_share") * max(0.0, attack)
         utilities[0] -= m.param("mobilisation_cost") * weeks
         return options[logit_choice(utilities, m.param("logit_lambda"), m.rng)]

@@ -31,8 +31,6 @@ from sim.world import (
 
 WEEKS_PER_YEAR = 52
 DAYS_PER_WEEK = 7
-#: A belligerent with less of its force left than this capitulates.
-CAPITULATION = 0.05
 
 
 class AllianceModel(mesa.Model):
@@ -151,11 +149,14 @@ class AllianceModel(mesa.Model):
         )
 
     def mediation_factor(self, war: War) -> float:
-        """0 without a mediator, 1 with one, 2 if it can deploy peacekeepers (Fearon 1995)."""
+        """0 without a mediator, 1 with one, ``peacekeeper_factor`` if one can deploy peacekeepers.
+
+        Reference: Fearon (1995): a third party able to police a deal eases the commitment problem.
+        """
         brokers = war.mediating | war.proposals
         if not brokers:
             return 0.0
-        return 2.0 if self.peacekeeper(war, brokers) else 1.0
+        return self.param("peacekeeper_factor") if self.peacekeeper(war, brokers) else 1.0
 
     def peacekeeper(self, war: War, brokers: set[str]) -> str | None:
         """Return a broker able to police this war's ceasefire, if any (alphabetical order).
@@ -364,7 +365,7 @@ class AllianceModel(mesa.Model):
     def fight(self, war: War) -> None:
         """One week of war: daily Tullock contests for ground and Lanchester square-law attrition.
 
-        A belligerent whose force falls below the capitulation level gives up the theatre.
+        A belligerent whose force falls below ``capitulation_strength`` gives up the theatre.
         """
         sides = war.sides()
         forces = [self.side_force(war, side) for side in sides]
@@ -390,8 +391,9 @@ class AllianceModel(mesa.Model):
                 war.strength[member] = max(
                     0.0, war.strength[member] - share * lost / max(full, 1e-9)
                 )
+        capitulation = self.param("capitulation_strength")
         for member in war.primaries:
-            if war.strength[member] < CAPITULATION:
+            if war.strength[member] < capitulation:
                 lost_by_owner = war.side_of(member) == owner
                 self.control[war.theatre] = 0.0 if lost_by_owner else 1.0
                 self.end_war(war, "capitulation", loser=member)

@@ -302,6 +302,11 @@ def first_error(file: str | Path, error: ValidationError) -> InputError:
     """Turn the first pydantic error into an :class:`InputError`."""
     err = error.errors()[0]
     message = err["msg"]
+    if err["type"] == "value_error" and not err["loc"]:
+        # Checks across a whole file (World._references_exist) name their field first.
+        where, _, detail = message.removeprefix("Value error, ").partition(": ")
+        if detail:
+            return InputError(file, where, detail)
     if err["type"] == "extra_forbidden":
         message = "unknown field; 'alliance-sim schema' lists the allowed ones"
     elif err["type"] == "union_tag_invalid":

@@ -31,6 +31,49 @@ UNIT_INTERVAL_FIELDS = frozenset(
     }
 )
 
+#: The model parameters the rules read (``AllianceModel.param``); every world gives all of them,
+#: with its evidence, in its ``[model]`` table.
+MODEL_PARAMETERS = (
+    "arms_cost",
+    "arms_effect",
+    "arms_full_volume",
+    "capitulation_strength",
+    "ceasefire_bonus",
+    "conquest_share",
+    "distraction_cost",
+    "hold_option_share",
+    "lanchester_rate",
+    "logit_lambda",
+    "mediation_trade_share",
+    "mediation_value",
+    "mobilisation_cost",
+    "peacekeeper_factor",
+    "precision_multiplier",
+    "projection_share",
+    "reach_without_border",
+    "sanction_cost",
+    "sanction_share",
+    "sanction_trade_loss",
+    "show_of_force_cost",
+    "show_of_force_effect",
+    "show_of_force_share",
+    "stand_down_cost",
+    "territory_rate",
+    "tie_rate",
+    "trade_full_turnover_bn",
+    "trust_decay",
+    "trust_rate",
+    "tullock_r",
+    "w_affinity",
+    "w_economic",
+    "w_hostility",
+    "w_obligation",
+    "w_territory",
+    "war_cost",
+    "war_weariness",
+    "wartime_surge",
+)
+
 
 class Strict(BaseModel):
     """Base for every schema: unknown keys are errors, so typos never pass silently."""
@@ -273,6 +316,17 @@ class World(Strict):
             for j, ev in enumerate(tie.evidence):
                 if ev.doc not in self.documents:
                     raise ValueError(f"ties[{i}].evidence[{j}].doc: unknown document {ev.doc!r}")
+        for name in self.model:
+            if name not in MODEL_PARAMETERS:
+                raise ValueError(
+                    f"model.{name}: unknown parameter; allowed: {', '.join(MODEL_PARAMETERS)}"
+                )
+        missing = [name for name in MODEL_PARAMETERS if name not in self.model]
+        if missing:
+            raise ValueError(
+                f"model: missing {', '.join(missing)}; every world gives all of "
+                f"{', '.join(MODEL_PARAMETERS)} (the built-in world's [model] table has them all)"
+            )
         return self
 
     def param(self, name: str) -> float:

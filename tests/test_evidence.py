@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from sim.evidence import evidence_markdown
-from sim.world import Figure, World, iter_figures, load_world
+from sim.world import MODEL_PARAMETERS, Figure, World, iter_figures, load_world
 
 REPO = Path(__file__).resolve().parents[1]
 SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
@@ -121,3 +121,12 @@ def test_docs_evidence_is_current() -> None:
     assert docs.read_text(encoding="utf-8") == evidence_markdown(WORLD), (
         "docs/evidence.md is stale; run: alliance-sim evidence > docs/evidence.md"
     )
+
+
+def test_the_declared_model_parameters_are_exactly_those_the_rules_read() -> None:
+    # Every parameter a world must give is read somewhere, and nothing is read that a world
+    # need not give (it would fail with a KeyError mid-run instead of a one-line input error).
+    source = "\n".join(path.read_text() for path in (REPO / "sim").glob("*.py"))
+    read = set(re.findall(r"""\bparam\(\s*["']([a-z_]+)["']\s*\)""", source))
+    assert read == set(MODEL_PARAMETERS)
+    assert set(WORLD.model) == set(MODEL_PARAMETERS)

@@ -34,7 +34,7 @@ from strategies import (
 )
 
 from sim.conflict import War
-from sim.model import CAPITULATION, AllianceModel
+from sim.model import AllianceModel
 from sim.rules import pair_sign
 from sim.runner import replicate_rng
 from sim.scenario import (
@@ -341,7 +341,8 @@ def check_war_endings(model: AllianceModel, week: Week) -> None:
             assert set(war.primaries) <= settled, (war.primaries, settled)
         else:
             assert war.outcome == "capitulation"
-            spent = [p for p in war.primaries if war.strength[p] < CAPITULATION]
+            capitulation = model.param("capitulation_strength")
+            spent = [p for p in war.primaries if war.strength[p] < capitulation]
             assert spent, war.strength
             others = [
                 w

@@ -22,6 +22,8 @@ from hypothesis import strategies as st
 from sim.scenario import InputError, load_scenario
 from sim.world import builtin_world_path
 
+BUILTIN_TEXT = builtin_world_path().read_text(encoding="utf-8")
+
 FAST = settings(
     max_examples=150,
     deadline=None,
@@ -614,6 +616,31 @@ CASES: list[Case] = [
         ("world file invalid at",),
         set_at(("world",), "world.toml"),
         world='[meta]\nname = "w"\nyear = 2020\n',
+    ),
+    Case(
+        "world lacks a model parameter",
+        "world",
+        ("world file invalid at model: missing war_cost;", "every world gives all of"),
+        set_at(("world",), "world.toml"),
+        world="\n".join(
+            line for line in BUILTIN_TEXT.splitlines() if not line.startswith("war_cost =")
+        ),
+    ),
+    Case(
+        "world has an unknown model parameter",
+        "world",
+        ("world file invalid at model.war_costt: unknown parameter; allowed: arms_cost",),
+        set_at(("world",), "world.toml"),
+        world=BUILTIN_TEXT.replace(
+            "[model]\n", '[model]\nwar_costt = { value = 2.0, assumption = "typo" }\n'
+        ),
+    ),
+    Case(
+        "world names an unknown state",
+        "world",
+        ("world file invalid at theatres.karabakh.owner: unknown state 'Azerbaycan'",),
+        set_at(("world",), "world.toml"),
+        world=BUILTIN_TEXT.replace('owner = "Azerbaijan"', 'owner = "Azerbaycan"', 1),
     ),
     # Cases found while writing these tests, fixed in sim/scenario.py since.
     Case(
