@@ -43,6 +43,11 @@ LABELS = {
 }
 #: Above this many points, distributions are drawn as point means against each parameter.
 MAX_BOXES = 30
+#: Above this many parameters, that scatter is unreadable: a histogram of point means instead.
+MAX_SCATTER_PARAMETERS = 6
+#: Parameters shown per outcome in the sensitivity figure (the most influential; the HTML table
+#: lists them all).
+MAX_SENSITIVITY_BARS = 15
 #: Rows of the per-point table shown in the HTML report.
 MAX_TABLE_ROWS = 60
 
@@ -173,7 +178,8 @@ def distributions_figure(data: SweepData, outcomes: list[str]) -> Figure:
 
     One point: a histogram over replicates. Up to ``MAX_BOXES`` points: a box per point.
     More: each point's mean against each parameter (one colour per parameter, x scaled to the
-    parameter's range).
+    parameter's range), or, above ``MAX_SCATTER_PARAMETERS`` parameters, a histogram of the
+    point means (which parameter moves them is the sensitivity figure's question).
     """
     points = data.runs["point"].nunique()
     figure, axes = _panels(len(outcomes))
@@ -195,6 +201,11 @@ def distributions_figure(data: SweepData, outcomes: list[str]) -> Figure:
             )
             ax.set_xlabel("design point (values in the table below)")
             ax.tick_params(axis="x", labelsize=10)
+        elif len(data.design.parameters) > MAX_SCATTER_PARAMETERS:
+            means = point_means(data, [outcome])[outcome].dropna()
+            ax.hist(means, bins=20, color=CYCLE[0])
+            ax.set_xlabel(f"mean over replicates at each of {len(means)} points")
+            ax.set_ylabel("design points")
         else:
             means = point_means(data, [outcome])
             for i, parameter in enumerate(data.design.parameters):
@@ -253,11 +264,15 @@ def sensitivity_figure(name: str, indices: pd.DataFrame) -> Figure | None:
     if indices.empty:
         return None
     outcomes = list(dict.fromkeys(indices["outcome"]))
-    figure, axes = _panels(len(outcomes), width=7.0, height=4.8)
+    shown = min(MAX_SENSITIVITY_BARS, indices["parameter"].nunique())
+    figure, axes = _panels(len(outcomes), width=7.5, height=max(4.8, 1.2 + 0.42 * shown))
     for ax, outcome in zip(axes, outcomes, strict=True):
         table = indices[indices["outcome"] == outcome]
         kinds = list(dict.fromkeys(table["index"]))
-        parameters = list(dict.fromkeys(table["parameter"]))
+        # The most influential by the first index (S1 or mu*) at the top; the rest are in the
+        # report's table.
+        first = table[table["index"] == kinds[0]].sort_values("value", ascending=False)
+        parameters = list(first["parameter"][:shown])[::-1]
         y = np.arange(len(parameters))
         height = 0.8 / len(kinds)
         for k, kind in enumerate(kinds):
@@ -273,8 +288,12 @@ def sensitivity_figure(name: str, indices: pd.DataFrame) -> Figure | None:
             )
         ax.set_yticks(y + height * (len(kinds) - 1) / 2, parameters, fontsize=11)
         ax.set_title(label(outcome))
-        ax.legend(fontsize=11)
-    figure.suptitle(f"{name}: sensitivity (bars: 95% confidence)")
+        ax.legend(fontsize=11, loc="lower right")
+    total = indices["parameter"].nunique()
+    top = (
+        "" if shown == total else f"\nthe {shown} parameters of {total} with the largest {kinds[0]}"
+    )
+    figure.suptitle(f"{name}: sensitivity (bars: 95% confidence){top}")
     return figure
 
 

@@ -69,11 +69,37 @@ def _state_columns(name: str) -> tuple[str, ...]:
 
 
 def escalation(model: AllianceModel) -> int:
-    """Highest escalation level reached anywhere this week."""
-    level = 1 if model.active_crises() else 0
-    for war in model.active_wars():
-        level = max(level, 3 if len(war.attackers) + len(war.defenders) > 2 else 2)
+    """Highest escalation level reached anywhere in the week just played.
+
+    Every war and crisis open at any moment of the week counts, including one that began and
+    ended within it: an offensive that both sides settle at once, a crisis ended by a
+    stand-down in its first week.
+    """
+    played = model.week - 1  # metrics are recorded after the week is played
+    level = int(any(c.end is None or c.end >= played for c in model.crises))
+    for war in model.wars:
+        if war.end is None or war.end >= played:
+            level = max(level, 3 if len(war.attackers) + len(war.defenders) > 2 else 2)
     return level
+
+
+def war_weeks(model: AllianceModel) -> int:
+    """Number of weeks in which some war was fought.
+
+    A war is fought from the week it starts to the week of its last contest: a ceasefire is
+    agreed before that week's fighting, so the week before it; a capitulation comes out of the
+    week's fighting, so its own week; a war still on, every week played.
+    """
+    weeks: set[int] = set()
+    for war in model.wars:
+        if war.end is None:
+            last = model.week - 1
+        elif war.outcome == "capitulation":
+            last = war.end
+        else:
+            last = war.end - 1
+        weeks.update(range(war.start, last + 1))
+    return len(weeks)
 
 
 def record_step(model: AllianceModel) -> dict[str, float]:
@@ -126,7 +152,7 @@ def summarise_run(model: AllianceModel) -> dict[str, object]:
         "steps": model.week,
         "max_escalation": max(r["escalation"] for r in model.records),
         "wars": len(model.wars),
-        "war_weeks": sum(r["wars"] > 0 for r in model.records[1:]),
+        "war_weeks": war_weeks(model),
         "ceasefire": any(w.outcome == "ceasefire" for w in model.wars),
         "capitulation": any(w.outcome == "capitulation" for w in model.wars),
         "first_war_end": min((w.end for w in model.wars if w.end is not None), default=math.nan),

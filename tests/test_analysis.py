@@ -144,3 +144,35 @@ def test_a_replicates_only_sweep_gets_histograms(tmp_path: Path) -> None:
     written = analysis.sweep_report(out)
     assert [p.name for p in written] == ["distributions.png", "report.html"]
     assert "(none: replicates only)" in written[-1].read_text()
+
+
+def test_many_parameters_give_readable_figures(tmp_path: Path) -> None:
+    # Above six parameters the point means are a histogram, not a scatter per parameter; the
+    # sensitivity bars show the most influential parameters first, at most 15 of them.
+    names = [f"model.{p}" for p in ("tullock_r", "territory_rate", "war_weariness", "w_territory")]
+    names += [f"model.{p}" for p in ("war_cost", "lanchester_rate", "ceasefire_bonus")]
+    spec = '[sweep]\ndesign = "latin"\nsamples = 40\n\n[sweep.ranges]\n' + "".join(
+        f'"{name}" = [{lo}, {hi}]\n'
+        for name, (lo, hi) in zip(
+            names,
+            [(0.8, 3), (0.05, 0.4), (1, 10), (4, 24), (0.5, 3), (0.01, 0.1), (0, 2)],
+            strict=True,
+        )
+    )
+    data = analysis.load_sweep(make_sweep(tmp_path, "latin", spec, 1))
+    figure = analysis.distributions_figure(data, ["gain_karabakh"])
+    ax = figure.axes[0]
+    assert not ax.collections and len(ax.patches) == 20  # 20 histogram bars, no scatter
+
+    parameters = [f"p{i:02d}" for i in range(20)]
+    indices = pd.DataFrame(
+        [
+            {"outcome": "war_weeks", "parameter": p, "index": k, "value": v, "conf": 0.0}
+            for i, p in enumerate(parameters)
+            for k, v in (("mu_star", float(i)), ("sigma", 1.0))
+        ]
+    )
+    figure = analysis.sensitivity_figure("t", indices)
+    assert figure is not None
+    shown = [tick.get_text() for tick in figure.axes[0].get_yticklabels()]
+    assert shown == parameters[5:]  # the 15 largest, the largest at the top (last tick)

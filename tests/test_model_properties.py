@@ -249,15 +249,18 @@ def check_bounds(model: AllianceModel, week: Week) -> None:
 
 
 def check_escalation_level(model: AllianceModel, week: Week) -> None:
-    """The recorded escalation level matches the wars and crises open now."""
-    wars = model.active_wars()
+    """The recorded level matches the wars and crises open now or ended in the week played."""
+    played = model.week - 1
+    wars = [w for w in model.wars if w.active or w.end == played]
     if any(len(w.attackers) + len(w.defenders) > 2 for w in wars):
         expected = 3
     elif wars:
         expected = 2
     else:
-        expected = 1 if model.active_crises() else 0
+        expected = int(any(c.active or c.end == played for c in model.crises))
     assert model.records[-1]["escalation"] == expected
+    if any(war.start == played for war in model.wars):  # a war that broke out counts
+        assert expected >= 2
 
 
 def brute_signs(model: AllianceModel) -> dict[frozenset[str], int]:

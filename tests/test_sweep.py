@@ -136,6 +136,15 @@ def test_the_sweep_scenarios_validate_and_have_designs() -> None:
         assert sweep.make_design(loaded).runs > 1
 
 
+def test_the_morris_screening_covers_every_model_parameter_over_its_world_range() -> None:
+    loaded = load_scenario(SCENARIOS / "sweep_karabakh_morris.toml")
+    assert loaded.scenario.sweep is not None
+    ranges = {path: list(bounds) for path, bounds in loaded.scenario.sweep.ranges.items()}
+    world = {f"model.{name}": list(f.range) for name, f in loaded.world.model.items() if f.range}
+    assert ranges == world
+    assert len(ranges) == len(loaded.world.model)
+
+
 def test_a_grid_is_every_combination(tmp_path: Path) -> None:
     design = sweep.make_design(load_scenario(write(tmp_path, GRID)))
     assert design.parameters == ["model.tullock_r", "ties.tur_aze_arms.volume_usd_m"]

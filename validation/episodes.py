@@ -15,6 +15,7 @@ import dataclasses
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
+from sim.metrics import war_weeks
 from sim.model import AllianceModel
 from sim.runner import run_replicate
 from sim.scenario import LoadedScenario, load_scenario
@@ -24,11 +25,6 @@ RESULTS = ROOT / "validation" / "results"
 REPLICATES = 200
 
 Fact = Callable[[AllianceModel], bool]
-
-
-def war_weeks(model: AllianceModel) -> int:
-    """Weeks with a war going on."""
-    return sum(r["wars"] > 0 for r in model.records[1:])
 
 
 def acted(model: AllianceModel, state: str, action: str, other: str | None = None) -> list[int]:
