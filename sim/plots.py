@@ -606,22 +606,10 @@ def outcomes_figure(stored: Stored) -> Figure:
     return figure
 
 
-def _summary_or_steps(stored: Stored, column: str) -> pd.Series:
-    """A per-replicate outcome from summary.csv, or derived from steps.csv if not stored."""
-    if column in stored.summary:
-        return stored.summary[column]
-    by_run = stored.steps.groupby("replicate")
-    if column == "max_escalation":
-        return by_run["escalation"].max()
-    # war_weeks: weeks after the start with a war going on, as metrics.summarise_run counts.
-    later = stored.steps[stored.steps["step"] > stored.steps["step"].min()]
-    return (later["wars"] > 0).groupby(later["replicate"]).sum()
-
-
 def panel_war_weeks(ax: Axes, stored: Stored) -> None:
     """Histogram of weeks at war per replicate, one bar per whole week."""
     ax.set_title("How long the war lasts")
-    weeks = _summary_or_steps(stored, "war_weeks").astype(float).dropna()
+    weeks = stored.summary["war_weeks"].astype(float).dropna()
     top = int(weeks.max()) if len(weeks) else 0
     if top == 0:
         note(ax, "no war in any replicate")
@@ -670,7 +658,7 @@ def panel_gains(ax: Axes, stored: Stored) -> None:
 
 def panel_max_escalation(ax: Axes, stored: Stored) -> None:
     """Share of replicates by the highest escalation level reached, with counts on the bars."""
-    peak = _summary_or_steps(stored, "max_escalation").astype(int)
+    peak = stored.summary["max_escalation"].astype(int)
     counts = peak.value_counts().reindex(range(4), fill_value=0)
     colours = [OKABE_ITO[c] for c in ("green", "orange", "vermillion", "black")]
     bars = ax.bar(range(4), (counts / max(len(peak), 1)).to_numpy(), color=colours)
