@@ -16,6 +16,7 @@ from sim import balance
 from sim.rules import reliability
 
 if TYPE_CHECKING:
+    from sim.conflict import Crisis, War
     from sim.model import AllianceModel
 
 
@@ -68,18 +69,27 @@ def _state_columns(name: str) -> tuple[str, ...]:
     return tuple(f"{prefix}_{name}" for prefix in prefixes)
 
 
-def escalation(model: AllianceModel) -> int:
-    """Highest escalation level reached anywhere in the week just played.
+def conflicts_of_the_week(model: AllianceModel) -> tuple[list[War], list[Crisis]]:
+    """The wars and crises open at any moment of the week just played.
 
-    Every war and crisis open at any moment of the week counts, including one that began and
-    ended within it: an offensive that both sides settle at once, a crisis ended by a
-    stand-down in its first week.
+    Metrics are recorded after the week is played, so this includes those that ended in it and
+    those that began and ended in it (an offensive both sides settle at once, a crisis ended by
+    a stand-down in its first week): a week's row says what happened during the week.
     """
-    played = model.week - 1  # metrics are recorded after the week is played
-    level = int(any(c.end is None or c.end >= played for c in model.crises))
-    for war in model.wars:
-        if war.end is None or war.end >= played:
-            level = max(level, 3 if len(war.attackers) + len(war.defenders) > 2 else 2)
+    played = model.week - 1
+    wars = [war for war in model.wars if war.end is None or war.end >= played]
+    crises = [crisis for crisis in model.crises if crisis.end is None or crisis.end >= played]
+    return wars, crises
+
+
+def escalation(wars: list[War], crises: list[Crisis]) -> int:
+    """Highest escalation level among these wars and crises.
+
+    0 peace, 1 a crisis, 2 a war between two states, 3 a war in which a third party fights.
+    """
+    level = int(bool(crises))
+    for war in wars:
+        level = max(level, 3 if len(war.attackers) + len(war.defenders) > 2 else 2)
     return level
 
 
@@ -105,12 +115,12 @@ def war_weeks(model: AllianceModel) -> int:
 def record_step(model: AllianceModel) -> dict[str, float]:
     """Return this week's metrics as one flat row."""
     share, frustration, walk = _balance_of(tuple(model.states), signed_edges(model))
-    wars = model.active_wars()
+    wars, crises = conflicts_of_the_week(model)
     row: dict[str, float] = {
         "step": model.week,
-        "escalation": escalation(model),
+        "escalation": escalation(wars, crises),
         "wars": len(wars),
-        "crises": len(model.active_crises()),
+        "crises": len(crises),
         "ceasefires": sum(w.outcome == "ceasefire" for w in model.wars),
         "peacekeepers": int(any(w.peacekeepers for w in model.wars)),
         "balanced_triangles": share,
@@ -126,9 +136,7 @@ def record_step(model: AllianceModel) -> dict[str, float]:
     members = [(w, m) for w in wars for m in (*w.attackers, *w.defenders)]
     fighting = {m for _, m in members}
     intervening = {m for w, m in members if m not in w.primaries}
-    showing = {
-        s for c in (*wars, *model.active_crises()) for group in c.shows.values() for s in group
-    }
+    showing = {s for c in (*wars, *crises) for group in c.shows.values() for s in group}
     mediating = {s for w in wars for s in w.mediating}
     dependence = model.net.dependence_of
     for name in model.states:

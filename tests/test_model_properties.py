@@ -263,6 +263,19 @@ def check_escalation_level(model: AllianceModel, week: Week) -> None:
         assert expected >= 2
 
 
+def check_week_activity(model: AllianceModel, week: Week) -> None:
+    """A week's row counts every war and member of the week, including a war that ended in it."""
+    played = model.week - 1
+    wars = [w for w in model.wars if w.active or w.end == played]
+    row = model.records[-1]
+    assert row["wars"] == len(wars)
+    for name in model.states:
+        members = [w for w in wars if name in (*w.attackers, *w.defenders)]
+        assert row[f"fighting_{name}"] == int(bool(members))
+        joined = any(name not in w.primaries for w in members)
+        assert row[f"intervening_{name}"] == int(joined)
+
+
 def brute_signs(model: AllianceModel) -> dict[frozenset[str], int]:
     """Signed edges recomputed from the pair tables, independent of network.signed_graph."""
     at_war = {
@@ -397,6 +410,7 @@ ALL_CHECKS: tuple[Check, ...] = (
     check_consultations,
     check_bounds,
     check_escalation_level,
+    check_week_activity,
     check_balance_metrics,
     check_control_moves_only_in_war,
     check_war_endings,
@@ -429,7 +443,7 @@ def test_consultation_delays_are_respected(
 @given(wars_in_worlds(STEPS), SEEDS)
 def test_metrics_stay_in_range(world_events: tuple[World, list[Any]], seed: int) -> None:
     world, events = world_events
-    run(world, events, seed, checks=[check_bounds, check_escalation_level])
+    run(world, events, seed, checks=[check_bounds, check_escalation_level, check_week_activity])
 
 
 @settings(RUNS, max_examples=30)
