@@ -37,6 +37,7 @@ from sim.sweep import Design, design_from_manifest, read_manifest, salib_problem
 #: Outcomes analysed when present, besides ``gain_<theatre>`` for every theatre that moved.
 OUTCOMES = ("war_weeks", "max_escalation", "reliability")
 LABELS = {
+    "wars": "wars started",
     "war_weeks": "war length (weeks)",
     "max_escalation": "peak escalation (0-3)",
     "reliability": "alliance reliability",
@@ -85,10 +86,15 @@ def label(outcome: str) -> str:
 
 
 def outcome_columns(runs: pd.DataFrame) -> list[str]:
-    """Outcomes to analyse: the standard ones with some value, and gains that are not all 0."""
-    chosen = [c for c in OUTCOMES if c in runs and runs[c].notna().any()]
+    """Outcomes to analyse, in report order.
+
+    Gains that are not all 0; the number of wars when it varies across runs (whether a crisis
+    turns into war); the standard outcomes that have some value.
+    """
     gains = [c for c in runs if c.startswith("gain_") and (runs[c].fillna(0) != 0).any()]
-    return gains + chosen
+    wars = ["wars"] if "wars" in runs and runs["wars"].nunique() > 1 else []
+    chosen = [c for c in OUTCOMES if c in runs and runs[c].notna().any()]
+    return gains + wars + chosen
 
 
 def point_means(data: SweepData, outcomes: list[str]) -> pd.DataFrame:

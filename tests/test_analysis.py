@@ -176,3 +176,12 @@ def test_many_parameters_give_readable_figures(tmp_path: Path) -> None:
     assert figure is not None
     shown = [tick.get_text() for tick in figure.axes[0].get_yticklabels()]
     assert shown == parameters[5:]  # the 15 largest, the largest at the top (last tick)
+
+
+def test_the_number_of_wars_is_an_outcome_only_where_it_varies() -> None:
+    crisis = pd.DataFrame({"wars": [0, 1, 0], "war_weeks": [0, 3, 0], "gain_caspian": [0, 0.2, 0]})
+    war = pd.DataFrame(
+        {"wars": [1, 1, 1], "war_weeks": [5, 6, 4], "gain_karabakh": [0.8, 0.7, 0.9]}
+    )
+    assert analysis.outcome_columns(crisis) == ["gain_caspian", "wars", "war_weeks"]
+    assert analysis.outcome_columns(war) == ["gain_karabakh", "war_weeks"]

@@ -136,8 +136,13 @@ def test_the_sweep_scenarios_validate_and_have_designs() -> None:
         assert sweep.make_design(loaded).runs > 1
 
 
-def test_the_morris_screening_covers_every_model_parameter_over_its_world_range() -> None:
-    loaded = load_scenario(SCENARIOS / "sweep_karabakh_morris.toml")
+@pytest.mark.parametrize(
+    "path", sorted(SCENARIOS.glob("sweep_*_morris.toml")), ids=lambda p: p.stem
+)
+def test_the_morris_screenings_cover_every_model_parameter_over_its_world_range(
+    path: Path,
+) -> None:
+    loaded = load_scenario(path)
     assert loaded.scenario.sweep is not None
     ranges = {path: list(bounds) for path, bounds in loaded.scenario.sweep.ranges.items()}
     world = {f"model.{name}": list(f.range) for name, f in loaded.world.model.items() if f.range}
