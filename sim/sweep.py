@@ -396,10 +396,10 @@ class _Dask:
     def __init__(self, loaded: LoadedScenario, address: str, workers: int, out: Path) -> None:
         from distributed import Client
 
-        self.out = out
+        self.out = out.resolve()  # workers may run in another working directory
         # Written at the first chunk, when the folder exists; random, so that a worker on
         # another machine never finds one by chance in a folder of the same path.
-        self.mark = out / f".dask-worker-sees-this-{secrets.token_hex(8)}.tmp"
+        self.mark = self.out / f".dask-worker-sees-this-{secrets.token_hex(8)}.tmp"
         self.cluster = None
         if address == "local":
             self.cluster = local_dask_cluster(workers)
