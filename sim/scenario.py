@@ -247,9 +247,8 @@ class LoadedScenario:
 def _validated(
     path: Path, text: str, sha256: str, scenario: dict[str, object], world: dict[str, object]
 ) -> LoadedScenario:
-    return LoadedScenario(
-        path, text, sha256, Scenario.model_validate(scenario), World.model_validate(world)
-    )
+    scenario_model = Scenario.model_validate(scenario, context={"scenario": True})
+    return LoadedScenario(path, text, sha256, scenario_model, World.model_validate(world))
 
 
 _TAGS = frozenset(

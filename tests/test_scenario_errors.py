@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import math
+import pickle
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -903,3 +904,11 @@ def test_arbitrary_files_raise_only_input_error(content: str | bytes, tmp_path: 
     except InputError as error:
         assert error.file == str(path)
         assert error.field
+
+
+def test_a_scenario_with_every_event_kind_survives_pickling(tmp_path: Path) -> None:
+    # Sweeps send scenarios to worker processes pickled, and they are validated again there
+    # (LoadedScenario.__reduce__): bare numbers in created ties must read back the same.
+    loaded = load_scenario(write(tmp_path, BASE, "base.toml"))
+    assert {ev.kind for ev in loaded.scenario.events} >= {"tie_create", "sanction"}
+    assert pickle.loads(pickle.dumps(loaded)) == loaded
