@@ -227,7 +227,11 @@ def build_parser() -> argparse.ArgumentParser:
     sweep.add_argument("scenario", help="scenario file, or the name of a built-in scenario")
     sweep.add_argument("--out", required=True, help="results folder (new, or with --resume)")
     sweep.add_argument("--resume", action="store_true", help="run only what is not yet stored")
-    sweep.add_argument("--workers", type=int, help="processes (default: all cores; 1: serial)")
+    sweep.add_argument(
+        "--workers",
+        type=int,
+        help="processes (default: every core this process may use; 1: serial)",
+    )
     sweep.add_argument(
         "--dask", metavar="ADDRESS", help="Dask scheduler tcp://HOST:PORT or 'local'"
     )

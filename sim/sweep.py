@@ -541,6 +541,17 @@ def chunk_file(folder: Path, table: str, index: int) -> Path:
     return folder / table / f"chunk-{index:06d}.parquet"
 
 
+def usable_cores() -> int:
+    """Cores this process may run on (the default number of workers).
+
+    Its CPU affinity where the system has one, since a container or ``taskset`` may allow fewer
+    cores than the machine has; else every core.
+    """
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
 def default_chunk_size(runs: int, workers: int) -> int:
     """Chunk size: about four chunks per worker, so the load balances, at most MAX_CHUNK."""
     return max(1, min(MAX_CHUNK, math.ceil(runs / (4 * workers))))
@@ -670,7 +681,7 @@ def run_sweep(
         loaded: The scenario (its ``[sweep]`` table, if any, gives the design).
         out: The results folder; must be new or empty unless ``resume``.
         resume: Continue the sweep stored in ``out``: chunks already written are skipped.
-        workers: Worker processes (default: all cores); 1 runs in this process.
+        workers: Worker processes (default: :func:`usable_cores`); 1 runs in this process.
         dask: A Dask scheduler address, or ``"local"`` for a LocalCluster.
         chunk_size: Runs per chunk (default: :func:`default_chunk_size`; a resumed sweep
             keeps its own).
@@ -686,7 +697,7 @@ def run_sweep(
     started = time.perf_counter()
     out = Path(out)
     if workers is None:
-        workers = os.cpu_count() or 1
+        workers = usable_cores()
     if workers < 1:
         raise InputError(out, "--workers", f"must be at least 1 (got {workers})")
     if retries < 0:

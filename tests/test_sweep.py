@@ -447,3 +447,11 @@ def test_the_progress_bar_shows_runs_rate_and_time_left(
     assert "12/12" in err and "run/s" in err and "<00:00" in err
     sweep.run_sweep(loaded, tmp_path / "hidden", workers=1, chunk_size=4)  # stderr: no tty
     assert capsys.readouterr().err == ""
+
+
+def test_the_default_worker_count_respects_cpu_affinity(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sweep.os, "sched_getaffinity", lambda pid: {0}, raising=False)
+    monkeypatch.setattr(sweep.os, "cpu_count", lambda: 64)
+    assert sweep.usable_cores() == 1
+    monkeypatch.delattr(sweep.os, "sched_getaffinity")
+    assert sweep.usable_cores() == 64
