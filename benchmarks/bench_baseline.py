@@ -47,10 +47,10 @@ from typing import Any
 import mesa
 import numpy as np
 
-import sim.metrics
-from sim.model import AllianceModel
-from sim.runner import network_steps, replicate_rng, run_replicate, run_scenario
-from sim.scenario import LoadedScenario, load_scenario
+import sim.model.metrics
+from sim.experiments.run import network_steps, replicate_rng, run_replicate, run_scenario
+from sim.loading.scenarios import LoadedScenario, load_scenario
+from sim.model.model import AllianceModel
 
 ROOT = Path(__file__).resolve().parents[1]
 BASELINE = ROOT / "scenarios" / "baseline.toml"
@@ -333,7 +333,7 @@ def phase_timers(model: AllianceModel, totals: dict[str, float]) -> Iterator[Non
     """Accumulate wall time of the phases of ``AllianceModel.step`` into ``totals``.
 
     Wraps bound methods on this model instance and its agents; ``record_step`` is reached
-    through the ``sim.metrics`` module, so it is patched there for the duration only.
+    through the ``sim.model.metrics`` module, so it is patched there for the duration only.
     """
     with ExitStack() as stack:
         stack.enter_context(
@@ -346,7 +346,7 @@ def phase_timers(model: AllianceModel, totals: dict[str, float]) -> Iterator[Non
         for agent in model.states.values():
             stack.enter_context(timed_methods(agent, ("decide",), totals, "agents decide"))
         stack.enter_context(
-            timed_methods(sim.metrics, ("record_step",), totals, "metrics.record_step")
+            timed_methods(sim.model.metrics, ("record_step",), totals, "metrics.record_step")
         )
         yield
 
@@ -422,7 +422,7 @@ def path_prefixes() -> set[str]:
     """Directories to strip from profile lines, so they read ``sim/…`` and ``mesa/…``."""
     package_dirs = (
         Path(mesa.__file__).parents[1],
-        Path(sim.metrics.__file__).parents[1],
+        Path(sim.model.metrics.__file__).parents[2],
         Path(statistics.__file__).parent,
     )
     return {f"{directory}/" for directory in package_dirs}
@@ -469,7 +469,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(
         f"alliance-sim baseline benchmark: python {platform.python_version()}, "
         f"mesa {mesa.__version__}, numpy {np.__version__}, {platform.machine()}, "
-        f"{os.cpu_count()} cpus, sim from {Path(sim.metrics.__file__).parent}"
+        f"{os.cpu_count()} cpus, sim from {Path(sim.model.metrics.__file__).parents[1]}"
     )
     headline(w, args.repeats, args.batches)
     if not args.quick:

@@ -24,9 +24,9 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-from sim.generate import generate_events, generate_world  # noqa: E402
-from sim.model import AllianceModel  # noqa: E402
-from sim.runner import replicate_rng  # noqa: E402
+from sim.experiments.run import replicate_rng  # noqa: E402
+from sim.loading.generate import generate_events, generate_world  # noqa: E402
+from sim.model.model import AllianceModel  # noqa: E402
 
 
 def disputed_seeds(n: int, count: int) -> list[int]:

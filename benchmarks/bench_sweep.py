@@ -24,9 +24,9 @@ import time
 from pathlib import Path
 
 import sim
-from sim.runner import run_replicate
-from sim.scenario import LoadedScenario, load_scenario
-from sim.sweep import local_dask_cluster, run_sweep
+from sim.experiments.run import run_replicate
+from sim.experiments.sweep.sweep import local_dask_cluster, run_sweep
+from sim.loading.scenarios import LoadedScenario, load_scenario
 
 BASELINE = Path(__file__).resolve().parents[1] / "scenarios" / "baseline.toml"
 

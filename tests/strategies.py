@@ -16,8 +16,9 @@ from typing import Any
 from hypothesis import strategies as st
 from pydantic import TypeAdapter
 
-from sim.scenario import Event
-from sim.world import Theatre, World, load_world
+from sim.loading.worlds import load_world
+from sim.schema.scenario import Event
+from sim.schema.world import Theatre, World
 
 OBLIGATIONS = ("defence", "offence", "neutrality", "non_aggression", "consultation")
 TIE_KINDS = ("alliance", "arms", "energy", "transit", "trade", "border", "rivalry", "mediation")

@@ -9,9 +9,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from sim import analysis, sweep
-from sim.cli import EXIT_BAD_INPUT, main
-from sim.scenario import load_scenario
+from sim.experiments import analysis
+from sim.experiments.sweep import sweep
+from sim.loading.scenarios import load_scenario
+from sim.presentation.cli import EXIT_BAD_INPUT, main
 
 BASE = """\
 name = "{name}"

@@ -9,7 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from sim.classroom import (
+from sim.experiments.run import run_replicate, run_scenario
+from sim.loading.scenarios import LoadedScenario, load_scenario
+from sim.model.metrics import summarise_run
+from sim.presentation.classroom import (
     DISTRACTION_LEVEL,
     apply_settings,
     compare,
@@ -23,11 +26,9 @@ from sim.classroom import (
     outcome_summary,
     stored_from_model,
 )
-from sim.cli import EXIT_BAD_INPUT, main
-from sim.metrics import summarise_run
-from sim.runner import run_replicate, run_scenario
-from sim.scenario import InputError, LoadedScenario, load_scenario
-from sim.world import iter_figures
+from sim.presentation.cli import EXIT_BAD_INPUT, main
+from sim.schema.errors import InputError
+from sim.schema.world import iter_figures
 
 SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
 
@@ -232,7 +233,7 @@ def test_app_command_serves_on_localhost(
     (command,) = calls
     assert command[command.index("--host") + 1] == "127.0.0.1"
     assert command[command.index("--port") + 1] == "8999"
-    assert "--production" in command and command[4].endswith("sim/app.py")
+    assert "--production" in command and command[4].endswith("sim/presentation/app.py")
     assert "http://127.0.0.1:8999/" in capsys.readouterr().out
 
 

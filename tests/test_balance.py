@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sim.balance import (
+from sim.model.balance import (
     balanced_triangle_share,
     frustration_index,
     frustration_partition,

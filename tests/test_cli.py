@@ -12,11 +12,13 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-import sim.runner
-from sim.cli import EXIT_BAD_INPUT, builtin_scenarios, main
-from sim.evidence import evidence_rows
-from sim.scenario import load_scenario
-from sim.world import load_world
+from sim.experiments import results as results_module
+from sim.loading.builtin import builtin_scenarios
+from sim.loading.scenarios import load_scenario
+from sim.loading.worlds import load_world
+from sim.presentation.cli import EXIT_BAD_INPUT, main
+from sim.presentation.evidence import evidence_rows
+from sim.schema.columns import NETWORK_COLUMNS
 
 REPO = Path(__file__).resolve().parents[1]
 SCENARIO_FILES = sorted((REPO / "scenarios").glob("*.toml"))
@@ -175,7 +177,7 @@ def test_run_writes_every_table(
     assert {"replicate", "step", "state", "action"} <= set(actions.columns)
     assert actions["step"].between(0, n).all()
     network = pd.read_csv(out / "network.csv")
-    assert list(network.columns) == ["replicate", *sim.runner.NETWORK_COLUMNS]
+    assert list(network.columns) == ["replicate", *NETWORK_COLUMNS]
     assert set(network["step"]) <= {0, n, *loaded.scenario.plots.network_steps}
 
     manifest = json.loads((out / "manifest.json").read_text())
@@ -297,7 +299,7 @@ def test_a_failed_run_removes_the_parents_it_made(
     def broken_plots(folder: Path) -> list[Path]:
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr("sim.plots.plot_results", broken_plots)
+    monkeypatch.setattr("sim.presentation.plots.plot_results", broken_plots)
     with pytest.raises(RuntimeError):
         main(["run", "classroom", "--replicates", "1", "--out", str(tmp_path / "a" / "b" / "out")])
     assert list(tmp_path.iterdir()) == []
@@ -325,7 +327,7 @@ def test_failed_write_leaves_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyP
     def broken(*args: object, **kwargs: object) -> dict[str, object]:
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(sim.runner, "manifest", broken)
+    monkeypatch.setattr(results_module, "manifest", broken)
     with pytest.raises(RuntimeError, match="disk full"):
         main(
             ["run", "classroom", "--replicates", "1", "--no-plots", "--out", str(tmp_path / "out")]
@@ -357,7 +359,7 @@ def test_an_installed_wheel_has_the_world_and_the_built_in_scenarios(tmp_path: P
     wheel = next((tmp_path / "wheel").glob("*.whl"))
     subprocess.run([*pip, "install", "--no-deps", "--target", tmp_path / "site", wheel], check=True)
     code = (
-        "import sys, sim; from sim.cli import main; print(sim.__file__); "
+        "import sys, sim; from sim.presentation.cli import main; print(sim.__file__); "
         "sys.exit(main(['run', 'karabakh_2020', '--replicates', '1', '--out', 'out']))"
     )
     done = subprocess.run(

@@ -12,8 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from sim.evidence import evidence_markdown
-from sim.world import MODEL_PARAMETERS, Figure, World, iter_figures, load_world
+from sim.loading.worlds import load_world
+from sim.presentation.evidence import evidence_markdown
+from sim.schema.world import MODEL_PARAMETERS, Figure, World, iter_figures
 
 REPO = Path(__file__).resolve().parents[1]
 SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
@@ -126,7 +127,7 @@ def test_docs_evidence_is_current() -> None:
 def test_the_declared_model_parameters_are_exactly_those_the_rules_read() -> None:
     # Every parameter a world must give is read somewhere, and nothing is read that a world
     # need not give (it would fail with a KeyError mid-run instead of a one-line input error).
-    source = "\n".join(path.read_text() for path in (REPO / "sim").glob("*.py"))
+    source = "\n".join(path.read_text() for path in (REPO / "sim").rglob("*.py"))
     read = set(re.findall(r"""\bparam\(\s*["']([a-z_]+)["']\s*\)""", source))
     assert read == set(MODEL_PARAMETERS)
     assert set(WORLD.model) == set(MODEL_PARAMETERS)

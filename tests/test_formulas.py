@@ -7,7 +7,7 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from sim.rules import (
+from sim.model.rules import (
     lanchester_square_annihilation_time,
     lanchester_square_exact,
     lanchester_square_step,

@@ -7,11 +7,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sim.generate import OBLIGATIONS, generate_events, generate_world, world_to_toml
-from sim.model import AllianceModel
-from sim.runner import replicate_rng, run_scenario
-from sim.scenario import load_scenario
-from sim.world import AllianceTie, load_world
+from sim.experiments.run import replicate_rng, run_scenario
+from sim.loading.generate import OBLIGATIONS, generate_events, generate_world, world_to_toml
+from sim.loading.scenarios import load_scenario
+from sim.loading.worlds import load_world
+from sim.model.model import AllianceModel
+from sim.schema.world import AllianceTie
 
 STEPS = 30
 FEW = settings(max_examples=20, deadline=None)

@@ -33,21 +33,15 @@ from strategies import (
     worlds,
 )
 
-from sim.conflict import War
-from sim.model import AllianceModel
-from sim.rules import pair_sign
-from sim.runner import replicate_rng
-from sim.scenario import (
-    InputError,
-    LoadedScenario,
-    Offensive,
-    Scenario,
-    TieChange,
-    TieCreate,
-    _check_world_references,
-    load_scenario,
-)
-from sim.world import AllianceTie, World, iter_figures
+from sim.experiments.run import replicate_rng
+from sim.loading.checks import check_world_references
+from sim.loading.scenarios import LoadedScenario, load_scenario
+from sim.model.conflict import War
+from sim.model.model import AllianceModel
+from sim.model.rules import pair_sign
+from sim.schema.errors import InputError
+from sim.schema.scenario import Offensive, Scenario, TieChange, TieCreate
+from sim.schema.world import AllianceTie, World, iter_figures
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = sorted((ROOT / "scenarios").glob("*.toml"))
@@ -538,7 +532,7 @@ def test_generated_worlds_and_timelines_pass_scenario_validation(data: st.DataOb
         {"name": "generated", "steps": STEPS, "seed": 0}, context={"scenario": True}
     )
     sc = sc.model_copy(update={"events": events})
-    _check_world_references(Path("generated.toml"), sc, world)
+    check_world_references(Path("generated.toml"), sc, world)
     for name, figure in iter_figures(world):
         assert figure.range is not None and figure.range[0] <= figure.value <= figure.range[1]
         assert figure.assumption == "generated", name
@@ -578,8 +572,8 @@ def test_karabakh_runs_differ_between_seeds_and_repeat_with_the_same() -> None:
 
 RUN_IN_CHILD = """
 import json, sys
-from sim.runner import run_replicate
-from sim.scenario import load_scenario
+from sim.experiments.run import run_replicate
+from sim.loading.scenarios import load_scenario
 model, _ = run_replicate(load_scenario(sys.argv[1]), 0)
 print(json.dumps([model.records, model.log], sort_keys=True))
 """

@@ -10,10 +10,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from sim import runner
-from sim.cli import main
-from sim.plots import plot_results
-from sim.scenario import load_scenario
+from sim.experiments import run as runner
+from sim.experiments.results import write_results
+from sim.loading.scenarios import load_scenario
+from sim.presentation.cli import main
+from sim.presentation.plots import plot_results
 
 SCENARIOS = Path(__file__).parents[1] / "scenarios"
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -30,7 +31,7 @@ def folders(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
         loaded = load_scenario(SCENARIOS / f"{name}.toml")
         results = runner.run_scenario(loaded, replicates=3)
         out[name] = tmp_path_factory.mktemp(name) / "run"
-        runner.write_results(loaded, results, out[name])
+        write_results(loaded, results, out[name], extra=plot_results)
     return out
 
 
@@ -87,7 +88,7 @@ def test_plot_command_rejects_a_folder_without_results(tmp_path: Path) -> None:
 def test_single_replicate_without_network_table_still_plots(tmp_path: Path) -> None:
     loaded = load_scenario(SCENARIOS / "classroom.toml")
     folder = tmp_path / "run"
-    runner.write_results(loaded, runner.run_scenario(loaded, replicates=1), folder, plot=False)
+    write_results(loaded, runner.run_scenario(loaded, replicates=1), folder)
     (folder / "network.csv").unlink()
     (folder / "plots").mkdir()
     (folder / "plots" / "network_step_000.png").write_bytes(PNG_MAGIC)  # left by a past drawing

@@ -11,8 +11,9 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from sim import rules
-from sim.world import AllianceTie, load_world
+from sim.loading.worlds import load_world
+from sim.model import rules
+from sim.schema.world import AllianceTie
 
 FAST = settings(max_examples=200, deadline=None)
 

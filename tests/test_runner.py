@@ -8,8 +8,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from sim import runner
-from sim.scenario import load_scenario
+from sim.experiments import results as results_folder
+from sim.experiments import run as runner
+from sim.loading.scenarios import load_scenario
+from sim.presentation.plots import plot_results
 
 SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
 
@@ -36,7 +38,7 @@ def test_results_folder_holds_tables_manifest_and_plots(tmp_path: Path) -> None:
     loaded = load_scenario(SCENARIOS / "classroom.toml")
     results = runner.run_scenario(loaded, replicates=2)
     out = tmp_path / "run"
-    runner.write_results(loaded, results, out)
+    results_folder.write_results(loaded, results, out, extra=plot_results)
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["scenario_sha256"] == loaded.sha256
     assert manifest["replicates"] == 2
@@ -46,16 +48,13 @@ def test_results_folder_holds_tables_manifest_and_plots(tmp_path: Path) -> None:
     assert sorted(p.name for p in (out / "plots").glob("*.png"))
 
 
-def test_a_failure_while_writing_leaves_nothing_behind(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_a_failure_while_writing_leaves_nothing_behind(tmp_path: Path) -> None:
     loaded = load_scenario(SCENARIOS / "classroom.toml")
     results = runner.run_scenario(loaded, replicates=1)
 
     def broken_plots(folder: Path) -> list[Path]:
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr("sim.plots.plot_results", broken_plots)
     with pytest.raises(RuntimeError):
-        runner.write_results(loaded, results, tmp_path / "run")
+        results_folder.write_results(loaded, results, tmp_path / "run", extra=broken_plots)
     assert list(tmp_path.iterdir()) == []

@@ -20,8 +20,9 @@ import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from sim.scenario import InputError, load_scenario
-from sim.world import builtin_world_path
+from sim.loading.scenarios import load_scenario
+from sim.loading.worlds import builtin_world_path
+from sim.schema.errors import InputError
 
 BUILTIN_TEXT = builtin_world_path().read_text(encoding="utf-8")
 

@@ -14,8 +14,9 @@ from pathlib import Path
 import pandas as pd
 from pydantic import TypeAdapter
 
-from sim.runner import run_scenario
-from sim.scenario import Event, LoadedScenario, load_scenario
+from sim.experiments.run import run_scenario
+from sim.loading.scenarios import LoadedScenario, load_scenario
+from sim.schema.scenario import Event
 
 SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
 REPLICATES = 150

@@ -16,10 +16,10 @@ import yaml
 from distributed import Client, LocalCluster
 from SALib.sample import latin, morris, sobol
 
-from sim import sweep
-from sim.cli import EXIT_BAD_INPUT, main
-from sim.runner import run_scenario
-from sim.scenario import load_scenario
+from sim.experiments.run import run_scenario
+from sim.experiments.sweep import sweep
+from sim.loading.scenarios import load_scenario
+from sim.presentation.cli import EXIT_BAD_INPUT, main
 
 SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
 

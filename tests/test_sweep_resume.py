@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from sim import sweep
-from sim.scenario import load_scenario
+from sim.experiments.sweep import sweep
+from sim.loading.scenarios import load_scenario
 
 # Long enough runs (two years of weeks) that the sweep is still going when it is killed.
 SCENARIO = """\

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from sim import balance
-from sim.model import AllianceModel
-from sim.world import load_world
+from sim.loading.worlds import load_world
+from sim.model import balance
+from sim.model.model import AllianceModel
 
 ROOT = Path(__file__).resolve().parent.parent
 GAHUKU_GAMA = ROOT / "sim" / "data" / "worlds" / "gahuku_gama.toml"

@@ -15,9 +15,9 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
-from sim.metrics import signed_edges
-from sim.runner import run_replicate
-from sim.scenario import load_scenario
+from sim.experiments.run import run_replicate
+from sim.loading.scenarios import load_scenario
+from sim.model.metrics import signed_edges
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = sorted((ROOT / "scenarios").glob("*.toml"))

@@ -15,10 +15,10 @@ import dataclasses
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
-from sim.metrics import war_weeks
-from sim.model import AllianceModel
-from sim.runner import run_replicate
-from sim.scenario import LoadedScenario, load_scenario
+from sim.experiments.run import run_replicate
+from sim.loading.scenarios import LoadedScenario, load_scenario
+from sim.model.metrics import war_weeks
+from sim.model.model import AllianceModel
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "validation" / "results"

@@ -18,9 +18,12 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 from pydantic import TypeAdapter, ValidationError
 
-from sim.metrics import summarise_run
-from sim.model import AllianceModel
-from sim.plots import (
+from sim.experiments.run import build_model, run_scenario
+from sim.loading.errors import first_error
+from sim.loading.scenarios import LoadedScenario, apply_overrides, load_scenario
+from sim.model.metrics import summarise_run
+from sim.model.model import AllianceModel
+from sim.presentation.plots import (
     TIE_STYLE,
     NetworkCanvas,
     Stored,
@@ -31,17 +34,9 @@ from sim.plots import (
     panel_counts,
     panel_escalation,
 )
-from sim.runner import replicate_rng, run_scenario
-from sim.scenario import (
-    Event,
-    InputError,
-    Levers,
-    LoadedScenario,
-    apply_overrides,
-    first_error,
-    load_scenario,
-)
-from sim.world import ArmsTie
+from sim.schema.errors import InputError
+from sim.schema.scenario import Event, Levers
+from sim.schema.world import ArmsTie
 
 #: The three event switches of the app: the tie or state each one acts on.
 DRONE_TIE = "tur_aze_arms"
@@ -222,11 +217,8 @@ def apply_settings(loaded: LoadedScenario, settings: Settings) -> LoadedScenario
 
 
 def new_model(loaded: LoadedScenario, replicate: int = 0) -> AllianceModel:
-    """A fresh model of one replicate at week 0, seeded as :func:`sim.runner.run_replicate`."""
-    sc = loaded.scenario
-    return AllianceModel(
-        loaded.world, year=sc.year, events=sc.events, rng=replicate_rng(sc.seed, replicate)
-    )
+    """A fresh model of one replicate at week 0 (:func:`sim.experiments.run.build_model`)."""
+    return build_model(loaded, replicate)
 
 
 def _percent(share: float) -> str:

@@ -14,37 +14,26 @@ from collections.abc import Sequence
 from importlib import resources
 from pathlib import Path
 
-from sim.scenario import InputError, Scenario, load_scenario
+from sim.loading.builtin import builtin_scenarios, resolve_scenario
+from sim.loading.scenarios import load_scenario
+from sim.schema.errors import InputError
+from sim.schema.scenario import Scenario
 
 EXIT_BAD_INPUT = 2
-
-
-def builtin_scenarios() -> dict[str, Path]:
-    """Map built-in scenario names to their files.
-
-    They are the repository's ``scenarios/`` folder, installed as the resource package
-    ``sim.scenarios`` (see pyproject.toml), so an installed wheel has them too.
-    """
-    folder = Path(str(resources.files("sim.scenarios")))
-    return {path.stem: path for path in sorted(folder.glob("*.toml"))}
-
-
-def resolve_scenario(name_or_path: str) -> Path:
-    """Accept a scenario file path or the name of a built-in scenario."""
-    path = Path(name_or_path)
-    if path.suffix == ".toml" or path.exists():
-        return path
-    builtin = builtin_scenarios()
-    if name_or_path in builtin:
-        return builtin[name_or_path]
-    raise InputError(
-        path, "(file)", f"no such file or built-in scenario; built-in: {', '.join(builtin)}"
-    )
+#: Library errors name a function's parameter; on the command line the user typed its flag.
+FLAGS = {
+    "out": "--out",
+    "workers": "--workers",
+    "dask": "--dask",
+    "chunk_size": "--chunk-size",
+    "retries": "--retries",
+}
 
 
 def cmd_run(args: argparse.Namespace) -> int:
     """Run a scenario's replicates and write results and plots."""
-    from sim.runner import prepare_output, run_scenario, write_results
+    from sim.experiments.results import prepare_output, write_results
+    from sim.experiments.run import run_scenario
 
     loaded = load_scenario(resolve_scenario(args.scenario))
     if args.replicates is not None and args.replicates < 1:
@@ -52,7 +41,12 @@ def cmd_run(args: argparse.Namespace) -> int:
     out = Path(args.out)
     prepare_output(out, args.force)
     results = run_scenario(loaded, args.replicates)
-    write_results(loaded, results, out, plot=not args.no_plots)
+    if args.no_plots:
+        write_results(loaded, results, out)
+    else:
+        from sim.presentation.plots import plot_results  # matplotlib loads only to draw
+
+        write_results(loaded, results, out, extra=plot_results)
     summary = results.summary
     print(
         f"{loaded.scenario.name}: {len(summary)} replicate(s) x {loaded.scenario.steps} weeks; "
@@ -65,7 +59,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def cmd_sweep(args: argparse.Namespace) -> int:
     """Run every replicate of every design point of a scenario; stream results to Parquet."""
-    from sim.sweep import run_sweep
+    from sim.experiments.sweep.sweep import run_sweep
 
     loaded = load_scenario(resolve_scenario(args.scenario))
     out = Path(args.out)
@@ -80,7 +74,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     )
     reported = not args.no_report and report.runs_done > 0  # nothing to analyse otherwise
     if reported:
-        from sim.analysis import sweep_report
+        from sim.experiments.analysis import sweep_report
 
         sweep_report(out)
     design = report.design
@@ -97,7 +91,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
 
 def cmd_compare(args: argparse.Namespace) -> int:
     """Compare the outcomes of sweep folders side by side; write PNGs and an HTML report."""
-    from sim.analysis import compare_report
+    from sim.experiments.analysis import compare_report
 
     for path in compare_report([Path(f) for f in args.sweeps], Path(args.out)):
         print(path)
@@ -117,7 +111,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 def cmd_plot(args: argparse.Namespace) -> int:
     """Redraw the plots of a results folder from its stored tables."""
-    from sim.plots import plot_results
+    from sim.presentation.plots import plot_results
 
     folder = Path(args.results)
     for required in ("steps.csv", "summary.csv", "manifest.json"):
@@ -136,9 +130,9 @@ def cmd_plot(args: argparse.Namespace) -> int:
 
 def cmd_evidence(args: argparse.Namespace) -> int:
     """Print the evidence table of the built-in world or a world file."""
-    from sim.evidence import evidence_markdown, evidence_rows
-    from sim.scenario import load_world_file
-    from sim.world import BUILTIN_WORLD
+    from sim.loading.worlds import load_world_file
+    from sim.presentation.evidence import evidence_markdown, evidence_rows
+    from sim.schema.world import BUILTIN_WORLD
 
     world = load_world_file(args.world or BUILTIN_WORLD, args.world or BUILTIN_WORLD, "--world")
     if args.format == "markdown":
@@ -180,7 +174,7 @@ def cmd_app(args: argparse.Namespace) -> int:
         raise InputError(
             "(command line)", "app", "needs solara; install with: pip install 'alliance-sim[app]'"
         )
-    app = Path(str(resources.files("sim"))) / "app.py"
+    app = Path(str(resources.files("sim.presentation"))) / "app.py"
     command = [sys.executable, "-m", "solara", "run", str(app), "--host", args.host]
     command += ["--port", str(args.port), "--production", "--no-open", "--no-check-version"]
     # A classroom server should not report to anyone: Solara's usage telemetry stays off.
@@ -295,7 +289,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return args.handler(args)
     except InputError as error:
-        print(" ".join(f"alliance-sim: {error}".splitlines()), file=sys.stderr)  # always one line
+        field = FLAGS.get(error.field, error.field)
+        line = f"alliance-sim: {error.file}: {field}: {error.message}"
+        print(" ".join(line.splitlines()), file=sys.stderr)  # always one line
         return EXIT_BAD_INPUT
     except BrokenPipeError:
         # The reader went away (`alliance-sim list | head`): stop quietly, and keep Python's

@@ -10,14 +10,8 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable
 
-from sim.rules import noisy_or, pair_sign
-from sim.world import (
-    AllianceTie,
-    ArmsTie,
-    MediationTie,
-    Tie,
-    World,
-)
+from sim.model.rules import noisy_or, pair_sign
+from sim.schema.world import AllianceTie, ArmsTie, MediationTie, Tie, World
 
 Pair = tuple[str, str]
 

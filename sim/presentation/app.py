@@ -13,7 +13,10 @@ from collections.abc import Callable
 import matplotlib as mpl
 import solara
 
-from sim.classroom import (
+from sim.loading.builtin import builtin_scenarios
+from sim.loading.scenarios import LoadedScenario
+from sim.model.model import AllianceModel
+from sim.presentation.classroom import (
     MAX_ARMS_FACTOR,
     Settings,
     apply_settings,
@@ -29,10 +32,7 @@ from sim.classroom import (
     outcome_summary,
     stored_from_model,
 )
-from sim.cli import builtin_scenarios
-from sim.model import AllianceModel
-from sim.plots import STYLE
-from sim.scenario import LoadedScenario
+from sim.presentation.plots import STYLE
 
 REPLICATES = 5
 KEY = (

@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING
 
 import mesa
 
-from sim.conflict import Crisis, War
-from sim.rules import (
+from sim.model.conflict import Crisis, War
+from sim.model.rules import (
     consultation_done,
     expected_gain,
     logit_choice,
@@ -24,7 +24,7 @@ from sim.rules import (
 )
 
 if TYPE_CHECKING:
-    from sim.model import AllianceModel
+    from sim.model.model import AllianceModel
 
 
 @dataclass(frozen=True)

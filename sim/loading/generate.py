@@ -21,8 +21,9 @@ from typing import Any
 
 import numpy as np
 
-from sim.scenario import Event, Mobilise, Offensive
-from sim.world import World, load_world
+from sim.loading.worlds import load_world
+from sim.schema.scenario import Event, Mobilise, Offensive
+from sim.schema.world import World
 
 #: ATOP obligation types (Leeds et al. 2002) and how often the generator draws each.
 OBLIGATIONS: dict[str, float] = {

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Sequence
 
 import numpy as np
 
-from sim.world import AllianceTie
+from sim.schema.world import AllianceTie
 
 
 def logit_probabilities(utilities: Sequence[float], rationality: float) -> np.ndarray:

@@ -12,12 +12,21 @@ from typing import TYPE_CHECKING
 
 import networkx as nx
 
-from sim import balance
-from sim.rules import reliability
+from sim.model import balance
+from sim.model.rules import reliability
+from sim.schema.columns import (
+    CONTROL,
+    FIRST_INTERVENTION,
+    GAIN,
+    INTERVENED,
+    LOSSES,
+    STATE_METRICS,
+    column,
+)
 
 if TYPE_CHECKING:
-    from sim.conflict import Crisis, War
-    from sim.model import AllianceModel
+    from sim.model.conflict import Crisis, War
+    from sim.model.model import AllianceModel
 
 
 @lru_cache(maxsize=4096)
@@ -56,17 +65,7 @@ def signed_edges(model: AllianceModel) -> frozenset[tuple[str, str, int]]:
 @lru_cache(maxsize=256)
 def _state_columns(name: str) -> tuple[str, ...]:
     """Column names of one state's weekly metrics, in row order."""
-    prefixes = (
-        "fighting",
-        "intervening",
-        "showing_force",
-        "mediating",
-        "arms_out_usd_m",
-        "losses",
-        "strength",
-        "dependence",
-    )
-    return tuple(f"{prefix}_{name}" for prefix in prefixes)
+    return tuple(column(metric, name) for metric in STATE_METRICS)
 
 
 def conflicts_of_the_week(model: AllianceModel) -> tuple[list[War], list[Crisis]]:
@@ -131,7 +130,7 @@ def record_step(model: AllianceModel) -> dict[str, float]:
         "reliability": reliability(model.pledges_honoured, model.pledges_due),
     }
     for theatre, control in model.control.items():
-        row[f"control_{theatre}"] = control
+        row[column(CONTROL, theatre)] = control
     # Who is doing what, gathered once per week rather than once per state.
     members = [(w, m) for w in wars for m in (*w.attackers, *w.defenders)]
     fighting = {m for _, m in members}
@@ -170,12 +169,12 @@ def summarise_run(model: AllianceModel) -> dict[str, object]:
         "pledges_honoured": model.pledges_honoured,
     }
     for theatre in model.control:
-        key = f"control_{theatre}"
-        summary[f"gain_{theatre}"] = last_row[key] - first_row[key]
+        key = column(CONTROL, theatre)
+        summary[column(GAIN, theatre)] = last_row[key] - first_row[key]
         summary[key] = last_row[key]
     for name in model.states:
-        joined = [r["step"] for r in model.records if r[f"intervening_{name}"]]
-        summary[f"intervened_{name}"] = bool(joined)
-        summary[f"first_intervention_{name}"] = min(joined) - 1 if joined else math.nan
-        summary[f"losses_{name}"] = last_row[f"losses_{name}"]
+        joined = [r["step"] for r in model.records if r[column("intervening", name)]]
+        summary[column(INTERVENED, name)] = bool(joined)
+        summary[column(FIRST_INTERVENTION, name)] = min(joined) - 1 if joined else math.nan
+        summary[column(LOSSES, name)] = last_row[column(LOSSES, name)]
     return summary

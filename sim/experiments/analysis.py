@@ -30,9 +30,9 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from sim.plots import CYCLE, NOTE_GREY, STYLE
-from sim.scenario import InputError
-from sim.sweep import Design, design_from_manifest, read_manifest, salib_problem
+from sim.experiments.sweep.sweep import Design, design_from_manifest, read_manifest, salib_problem
+from sim.presentation.plots import CYCLE, NOTE_GREY, STYLE
+from sim.schema.errors import InputError
 
 #: Outcomes analysed when present, besides ``gain_<theatre>`` for every theatre that moved.
 OUTCOMES = ("war_weeks", "max_escalation", "reliability")
@@ -447,9 +447,9 @@ def compare_report(folders: list[Path], out: Path) -> list[Path]:
     """
     sweeps = [load_sweep(f) for f in folders]  # all read before anything is written
     if out.exists() and not out.is_dir():
-        raise InputError(out, "--out", "exists and is not a folder; give a folder path")
+        raise InputError(out, "out", "exists and is not a folder; give a folder path")
     if not out.resolve().parent.is_dir():
-        raise InputError(out, "--out", f"parent folder {out.resolve().parent} does not exist")
+        raise InputError(out, "out", f"parent folder {out.resolve().parent} does not exist")
     names = [s.name for s in sweeps]
     if len(set(names)) < len(names):  # the same scenario twice: tell them apart by folder
         names = [f"{s.name} ({s.folder.name})" for s in sweeps]

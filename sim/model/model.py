@@ -17,17 +17,13 @@ from collections.abc import Sequence
 import mesa
 import numpy as np
 
-from sim import metrics, rules
-from sim.agents import Choice, StateAgent
-from sim.conflict import Crisis, Pledge, War
-from sim.events import apply_event
-from sim.network import TieNetwork
-from sim.scenario import Event
-from sim.world import (
-    ArmsTie,
-    Tie,
-    World,
-)
+from sim.model import metrics, rules
+from sim.model.agents import Choice, StateAgent
+from sim.model.conflict import Crisis, Pledge, War
+from sim.model.events import apply_event
+from sim.model.network import TieNetwork
+from sim.schema.scenario import Event
+from sim.schema.world import ArmsTie, Tie, World
 
 WEEKS_PER_YEAR = 52
 DAYS_PER_WEEK = 7

@@ -8,9 +8,6 @@ derived by a stated formula, or an assumption with a reason and a range for sens
 from __future__ import annotations
 
 import math
-import tomllib
-from importlib import resources
-from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, model_validator
@@ -352,25 +349,3 @@ def iter_figures(world: World) -> list[tuple[str, Figure]]:
         found += [(f"ties.{tie.id}.{f}", v) for f, v in tie if isinstance(v, Figure)]
     found += [(f"model.{name}", v) for name, v in world.model.items()]
     return found
-
-
-def read_toml(path: Path) -> dict[str, Any]:
-    """Read a TOML file (raises OSError or tomllib.TOMLDecodeError)."""
-    with path.open("rb") as handle:
-        return tomllib.load(handle)
-
-
-def builtin_world_path() -> Path:
-    """Return the path of the built-in world file."""
-    return Path(str(resources.files("sim") / "data" / "world.toml"))
-
-
-def load_world(path: str | Path = BUILTIN_WORLD) -> World:
-    """Load and validate a world file; ``"builtin"`` names the built-in world.
-
-    Raises:
-        OSError, tomllib.TOMLDecodeError, pydantic.ValidationError: the caller
-        (:func:`sim.scenario.load_scenario`) turns them into one-line input errors.
-    """
-    file = builtin_world_path() if str(path) == BUILTIN_WORLD else Path(path)
-    return World.model_validate(read_toml(file))

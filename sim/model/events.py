@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from sim.conflict import Crisis
-from sim.scenario import (
+from sim.model.conflict import Crisis
+from sim.schema.scenario import (
     ArmsShipment,
     CeasefireProposal,
     Distraction,
@@ -17,10 +17,10 @@ from sim.scenario import (
     TieChange,
     TieCreate,
 )
-from sim.world import BorderTie, RivalryTie
+from sim.schema.world import BorderTie, RivalryTie
 
 if TYPE_CHECKING:
-    from sim.model import AllianceModel
+    from sim.model.model import AllianceModel
 
 _STATUS = {"tie_suspend": "suspended", "tie_restore": "active", "tie_cut": "cut"}
 

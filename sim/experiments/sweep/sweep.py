@@ -30,7 +30,6 @@ import json
 import math
 import multiprocessing
 import os
-import platform
 import secrets
 import sys
 import time
@@ -48,11 +47,12 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from tqdm import tqdm
 
-from sim.metrics import summarise_run
-from sim.model import AllianceModel
-from sim.runner import check_parents, package_versions, replicate_rng
-from sim.scenario import InputError, LoadedScenario
-from sim.world import World, iter_figures
+from sim.experiments.results import check_output_folder, describe
+from sim.experiments.run import build_model
+from sim.loading.scenarios import LoadedScenario
+from sim.model.metrics import summarise_run
+from sim.schema.errors import InputError
+from sim.schema.world import World, iter_figures
 
 if TYPE_CHECKING:
     from distributed import LocalCluster
@@ -60,19 +60,6 @@ if TYPE_CHECKING:
 SEEDING = (
     "common random numbers: run (point p, replicate r) draws from numpy "
     "SeedSequence(seed, spawn_key=(r,)), the stream of replicate r of 'alliance-sim run'"
-)
-PACKAGES = (
-    "alliance-sim",
-    "mesa",
-    "numpy",
-    "networkx",
-    "pandas",
-    "pydantic",
-    "pyarrow",
-    "SALib",
-    "dask",
-    "distributed",
-    "tqdm",
 )
 INDEX_COLUMNS = ("run", "point", "replicate")
 MANIFEST = "manifest.json"
@@ -266,9 +253,7 @@ def run_chunk(loaded: LoadedScenario, chunk: Chunk) -> ChunkResult:
         if point != current:
             _set_point(figures, chunk.parameters, chunk.points[point])
             current = point
-        model = AllianceModel(
-            world, year=sc.year, events=sc.events, rng=replicate_rng(sc.seed, replicate)
-        )
+        model = build_model(loaded, replicate, world)
         for _ in range(sc.steps):
             model.step()
         runs.append(
@@ -367,7 +352,7 @@ class _Processes:
         # forkserver, not fork: forking a parent that runs threads (a Dask client, a test
         # runner) can deadlock; the server preloads the model once for every worker.
         context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(["sim.sweep"])
+        context.set_forkserver_preload([__name__])
         return ProcessPoolExecutor(
             self.workers,
             mp_context=context,
@@ -468,7 +453,7 @@ def open_executor(
         except (OSError, TimeoutError, ValueError) as error:
             raise InputError(
                 dask,
-                "--dask",
+                "dask",
                 f"cannot connect to a Dask scheduler ({error}); "
                 "give tcp://HOST:PORT of a running 'dask scheduler', or 'local'",
             ) from None
@@ -583,18 +568,9 @@ def check_output(out: Path, loaded: LoadedScenario, resume: bool) -> dict[str, A
         InputError: if ``out`` is a file, is not empty without ``resume``, or holds another
             scenario's sweep.
     """
-    if out.exists() and not out.is_dir():
-        raise InputError(out, "--out", "exists and is not a folder; give a new folder path")
-    check_parents(out)
-    if not (out.is_dir() and any(out.iterdir())):
+    hint = "pass --resume to continue the sweep stored there, or choose another folder"
+    if not check_output_folder(out, empty_unless=resume, hint=hint):
         return None
-    if not resume:
-        raise InputError(
-            out,
-            "--out",
-            "folder exists and is not empty; pass --resume to "
-            "continue the sweep stored there, or choose another folder",
-        )
     info = read_manifest(out)
     if info.get("scenario_sha256") != loaded.sha256:
         raise InputError(
@@ -611,20 +587,11 @@ def new_manifest(loaded: LoadedScenario, design: Design, chunk_size: int) -> dic
     """Describe a sweep well enough to repeat it: scenario, design, seeds, chunks, versions."""
     return {
         "kind": "alliance-sim sweep",
-        "scenario": loaded.scenario.name,
-        "scenario_file": str(loaded.path),
-        "scenario_sha256": loaded.sha256,
-        "scenario_text": loaded.text,
-        "seed": loaded.scenario.seed,
+        **describe(loaded),
         "seeding": SEEDING,
-        "steps": loaded.scenario.steps,
-        "time_step": "week",
         "runs": design.runs,
         "chunk_size": chunk_size,
         "design": design.to_json(),
-        "python": platform.python_version(),
-        "packages": package_versions(PACKAGES),
-        "command": " ".join(sys.argv),
         "chunks_done": [],
         "chunks_failed": [],
     }
@@ -699,18 +666,18 @@ def run_sweep(
     if workers is None:
         workers = usable_cores()
     if workers < 1:
-        raise InputError(out, "--workers", f"must be at least 1 (got {workers})")
+        raise InputError(out, "workers", f"must be at least 1 (got {workers})")
     if retries < 0:
-        raise InputError(out, "--retries", f"must be 0 or more (got {retries})")
+        raise InputError(out, "retries", f"must be 0 or more (got {retries})")
     if chunk_size is not None and chunk_size < 1:
-        raise InputError(out, "--chunk-size", f"must be at least 1 (got {chunk_size})")
+        raise InputError(out, "chunk_size", f"must be at least 1 (got {chunk_size})")
     stored = check_output(out, loaded, resume)
     if stored is not None:
         design = design_from_manifest(stored)
         if chunk_size is not None and chunk_size != stored["chunk_size"]:
             raise InputError(
                 out,
-                "--chunk-size",
+                "chunk_size",
                 f"the stored sweep uses {stored['chunk_size']}"
                 "; resume it without --chunk-size or with the same size",
             )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sim.world import World, iter_figures
+from sim.schema.world import World, iter_figures
 
 
 def _fmt(value: float) -> str:

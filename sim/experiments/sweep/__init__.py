@@ -1,0 +1,1 @@
+"""Parameter sweeps: designs, executors (serial, processes, Dask) and Parquet storage."""
