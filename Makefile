@@ -1,11 +1,14 @@
 # Two commands do all the set-up on a fresh machine:
 #   make run    builds .venv (Python >= 3.12), then runs the karabakh_2020 scenario end to end
-#   make test   builds .venv, then runs ruff and the test suite (what CI runs, via .ci/run)
+#   make test   builds .venv, then runs ruff, mypy, the layer check and the whole test suite
+#               (what CI runs, via .ci/run)
+# For development: make check runs the same checks and the tests not marked slow (no browser,
+# notebooks, wheel build or process pools).
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test setup browser clean
+.PHONY: run test check lint setup browser clean
 
 setup: $(STAMP)
 
@@ -26,9 +29,16 @@ browser:
 run: $(STAMP)
 	$(BIN)/alliance-sim run karabakh_2020 --out results/karabakh_2020 --force
 
-test: $(STAMP) browser
+lint: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/mypy
+	$(BIN)/lint-imports
+
+test: lint browser
 	$(BIN)/pytest -q
+
+check: lint
+	$(BIN)/pytest -q -m "not slow"
 
 clean:
 	rm -rf $(VENV) results .pytest_cache .ruff_cache .hypothesis

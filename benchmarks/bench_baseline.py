@@ -1,12 +1,13 @@
 """Time one run of the built-in ``baseline`` scenario against a bare-Mesa floor.
 
-The *model* is ``sim.runner.run_replicate(loaded, replicate)`` on ``scenarios/baseline.toml``
-(6 states, 26 weekly steps): construction of :class:`sim.model.AllianceModel`, the network
+The *model* is ``sim.experiments.run.run_replicate(loaded, replicate)`` on
+``scenarios/baseline.toml`` (6 states, 26 weekly steps): construction of
+:class:`sim.model.model.AllianceModel`, the network
 snapshots at steps 0 and 26, and 26 calls of ``model.step()``.
 
 The *floor* is the least a Mesa model of the same size does: a :class:`mesa.Model` with 6
-agents, seeded the same way (``sim.runner.replicate_rng``), stepped 26 times; each step every
-agent ``decide``s (reads three attributes, draws one random number) through
+agents, seeded the same way (``sim.experiments.run.replicate_rng``), stepped 26 times; each
+step every agent ``decide``s (reads three attributes, draws one random number) through
 ``model.agents.do("decide")``, and the model appends one dict of per-agent values to
 ``records`` (the minimal per-step data recording).
 

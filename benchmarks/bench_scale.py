@@ -1,11 +1,12 @@
-"""Run time against the number of states, on generated worlds (sim.generate).
+"""Run time against the number of states, on generated worlds (sim.loading.generate).
 
 For each N in --sizes, ``--worlds`` generated worlds (the first seeds whose world has a disputed
 theatre, so that every run sees wars) each run a --steps-week
-timeline of three offensives and two mobilisations (sim.generate.generate_events). The time of
-one run is construction plus stepping (metrics recorded every week, as in ``alliance-sim run``),
-the median over ``--repeats`` repeats, taken after one untimed warm-up run. The growth exponent
-is the slope of log(time) on log(N) by least squares. Writes a log-log plot to --plot.
+timeline of three offensives and two mobilisations (sim.loading.generate.generate_events).
+The time of one run is construction plus stepping (metrics recorded every week, as in
+``alliance-sim run``), the median over ``--repeats`` repeats, taken after one untimed warm-up
+run. The growth exponent is the slope of log(time) on log(N) by least squares. Writes a
+log-log plot to --plot.
 
 Usage: .venv/bin/python benchmarks/bench_scale.py [--sizes 10 25 50 100 200] [--plot PATH]
 """

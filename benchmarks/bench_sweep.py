@@ -25,7 +25,7 @@ from pathlib import Path
 
 import sim
 from sim.experiments.run import run_replicate
-from sim.experiments.sweep.sweep import local_dask_cluster, run_sweep
+from sim.experiments.sweep import local_dask_cluster, run_sweep
 from sim.loading.scenarios import LoadedScenario, load_scenario
 
 BASELINE = Path(__file__).resolve().parents[1] / "scenarios" / "baseline.toml"
@@ -129,7 +129,7 @@ def child_peak_rss(runs: int) -> int:
         "import json, resource, sys, tempfile\n"
         "sys.path.insert(0, sys.argv[2])\n"
         "from bench_sweep import with_replicates\n"
-        "from sim.sweep import run_sweep\n"
+        "from sim.experiments.sweep import run_sweep\n"
         "out = tempfile.mkdtemp(prefix='bench-sweep-mem-')\n"
         "run_sweep(with_replicates(int(sys.argv[1])), out + '/out', workers=1, progress=False)\n"
         "print(json.dumps([resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, out]))\n"

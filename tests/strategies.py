@@ -1,9 +1,9 @@
 """Hypothesis strategies for random worlds and scenario timelines.
 
-``worlds()`` draws valid :class:`sim.world.World` objects: random states and levers, theatres,
-a random mix of every kind of tie, and model parameters drawn inside the ranges the built-in
-world states for them. ``timelines(world, steps)`` draws scheduled events valid for a world.
-Every figure carries generated evidence: ``{"value": v, "assumption": "generated",
+``worlds()`` draws valid :class:`sim.schema.world.World` objects: random states and levers,
+theatres, a random mix of every kind of tie, and model parameters drawn inside the ranges the
+built-in world states for them. ``timelines(world, steps)`` draws scheduled events valid for a
+world. Every figure carries generated evidence: ``{"value": v, "assumption": "generated",
 "range": [lo, hi]}`` with ``lo <= v <= hi``.
 """
 

@@ -9,9 +9,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from sim.experiments import analysis
-from sim.experiments.sweep import sweep
+from sim.experiments import analysis, sweep
 from sim.loading.scenarios import load_scenario
+from sim.presentation import report
 from sim.presentation.cli import EXIT_BAD_INPUT, main
 
 BASE = """\
@@ -56,7 +56,7 @@ def assert_self_contained(page: str) -> None:
 
 def test_a_grid_report_has_distributions_heatmaps_and_a_point_table(tmp_path: Path) -> None:
     out = make_sweep(tmp_path, "grid", GRID)
-    written = analysis.sweep_report(out)
+    written = report.sweep_report(out)
     names = [p.name for p in written]
     assert names == ["distributions.png", "heatmaps.png", "report.html"]
     page = (out / "report.html").read_text()
@@ -73,7 +73,7 @@ def test_heatmap_cells_are_the_point_means(tmp_path: Path) -> None:
     expected = runs.groupby(["model.tullock_r", "states.Russia.commitment"])["war_weeks"].mean()
     got = means.set_index(["model.tullock_r", "states.Russia.commitment"])["war_weeks"]
     pd.testing.assert_series_equal(got.sort_index(), expected.sort_index(), check_names=False)
-    figure = analysis.heatmap_figure(data, ["war_weeks"])
+    figure = report.heatmap_figure(data, ["war_weeks"])
     cells = figure.axes[0].images[0].get_array()
     assert sorted(cells.ravel().tolist()) == sorted(expected.tolist())
 
@@ -88,7 +88,7 @@ def test_sobol_indices_rank_a_parameter_that_matters_above_one_that_cannot(
     assert st["states.Russia.commitment"] == pytest.approx(0, abs=1e-12)
     assert max(st["ties.tur_aze_arms.volume_usd_m"], st["model.tullock_r"]) > 0.1
     assert set(indices["index"]) == {"S1", "ST"} and indices["conf"].notna().all()
-    written = analysis.sweep_report(out)
+    written = report.sweep_report(out)
     assert [p.name for p in written] == ["distributions.png", "sensitivity.png", "report.html"]
     page = written[-1].read_text()
     assert_self_contained(page)
@@ -142,7 +142,7 @@ def test_compare_of_a_folder_that_is_not_a_sweep_is_one_line(
 
 def test_a_replicates_only_sweep_gets_histograms(tmp_path: Path) -> None:
     out = make_sweep(tmp_path, "plain", "", 6)
-    written = analysis.sweep_report(out)
+    written = report.sweep_report(out)
     assert [p.name for p in written] == ["distributions.png", "report.html"]
     assert "(none: replicates only)" in written[-1].read_text()
 
@@ -161,7 +161,7 @@ def test_many_parameters_give_readable_figures(tmp_path: Path) -> None:
         )
     )
     data = analysis.load_sweep(make_sweep(tmp_path, "latin", spec, 1))
-    figure = analysis.distributions_figure(data, ["gain_karabakh"])
+    figure = report.distributions_figure(data, ["gain_karabakh"])
     ax = figure.axes[0]
     assert not ax.collections and len(ax.patches) == 20  # 20 histogram bars, no scatter
 
@@ -173,7 +173,7 @@ def test_many_parameters_give_readable_figures(tmp_path: Path) -> None:
             for k, v in (("mu_star", float(i)), ("sigma", 1.0))
         ]
     )
-    figure = analysis.sensitivity_figure("t", indices)
+    figure = report.sensitivity_figure("t", indices)
     assert figure is not None
     shown = [tick.get_text() for tick in figure.axes[0].get_yticklabels()]
     assert shown == parameters[5:]  # the 15 largest, the largest at the top (last tick)

@@ -93,6 +93,8 @@ def test_sliders_become_levers_and_overrides(karabakh: LoadedScenario) -> None:
         ({"commitment": {"Russia": 1.5}}, "levers.Russia.commitment"),
         ({"economic_weight": {"Iran": 11.0}}, "levers.Iran.economic_weight"),
         ({"arms": {"tur_aze_arms": 3.5}}, "arms.tur_aze_arms"),
+        # The scenario-file check (sim.loading.scenarios.with_changes), not one of the app's.
+        ({"risk_appetite": {"Nowhere": 0.5}}, "levers.Nowhere"),
     ],
 )
 def test_out_of_range_settings_are_input_errors(

@@ -91,6 +91,7 @@ def outcome(page) -> str:
     return "\n".join(page.locator("li").all_inner_texts())
 
 
+@pytest.mark.slow
 def test_a_what_if_changes_the_outcome(app_url: str, tmp_path: Path) -> None:
     expect = playwright_api.expect
     print(f"\nscreenshots in {tmp_path}")

@@ -351,6 +351,7 @@ def test_a_reader_that_stops_early_gets_no_traceback() -> None:
     assert "Traceback" not in done.stderr and "BrokenPipe" not in done.stderr
 
 
+@pytest.mark.slow
 def test_an_installed_wheel_has_the_world_and_the_built_in_scenarios(tmp_path: Path) -> None:
     # The Makefile installs the project editable; users may install a wheel, where nothing of
     # the repository is beside the package.

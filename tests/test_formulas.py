@@ -1,4 +1,4 @@
-"""Conflict formulas of sim.rules against closed forms: Lanchester, Tullock, Richardson."""
+"""Conflict formulas of sim.model.formulas against closed forms: Lanchester, Tullock, Richardson."""
 
 import math
 
@@ -7,16 +7,15 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from sim.model.rules import (
+from sim.model.formulas import (
     lanchester_square_annihilation_time,
     lanchester_square_exact,
-    lanchester_square_step,
     richardson_equilibrium,
     richardson_stable,
     richardson_step,
-    tullock_share,
     tullock_symmetric_equilibrium,
 )
+from sim.model.rules import lanchester_square_step, tullock_share
 
 FAST = settings(max_examples=60, deadline=None)
 forces = st.floats(1.0, 100.0)

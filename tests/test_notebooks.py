@@ -24,6 +24,7 @@ def test_notebook_is_stored_without_outputs(path: Path) -> None:
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+@pytest.mark.slow
 def test_notebook_runs(path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     # Two replicates: the notebooks read this in their parameter cell.
     monkeypatch.setenv("ALLIANCE_SIM_REPLICATES", "2")

@@ -1,4 +1,4 @@
-"""Property tests of the pure rule functions in :mod:`sim.rules`."""
+"""Property tests of the pure rule functions in :mod:`sim.model.rules`."""
 
 from __future__ import annotations
 

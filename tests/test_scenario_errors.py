@@ -10,6 +10,7 @@ from __future__ import annotations
 import copy
 import math
 import pickle
+import re
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -19,10 +20,14 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
+from pydantic import TypeAdapter, ValidationError
 
+from sim.loading.generate import generate_world
 from sim.loading.scenarios import load_scenario
 from sim.loading.worlds import builtin_world_path
 from sim.schema.errors import InputError
+from sim.schema.scenario import EVENT_KINDS, Event
+from sim.schema.world import TIE_KINDS, Tie
 
 BUILTIN_TEXT = builtin_world_path().read_text(encoding="utf-8")
 
@@ -644,7 +649,7 @@ CASES: list[Case] = [
         set_at(("world",), "world.toml"),
         world=BUILTIN_TEXT.replace('owner = "Azerbaijan"', 'owner = "Azerbaycan"', 1),
     ),
-    # Cases found while writing these tests, fixed in sim/scenario.py since.
+    # Cases found while writing these tests, fixed in sim/loading/ since.
     Case(
         "override hint lists the tie's own figures",
         "overrides.ties.tur_aze_arms.strength",
@@ -747,6 +752,38 @@ def test_world_path_is_relative_to_the_scenario(tmp_path: Path) -> None:
     (tmp_path / "scenarios").mkdir()
     path = write(tmp_path / "scenarios", copy.deepcopy(BASE) | {"world": "../worlds/copy.toml"})
     assert load_scenario(path).world.meta.year == 2023
+
+
+# --------------------------------------------------------------------------------------------
+# TIE_KINDS and EVENT_KINDS are exactly the kinds pydantic accepts.
+# --------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("union", "kinds"), [(Tie, TIE_KINDS), (Event, EVENT_KINDS)])
+def test_kinds_are_the_tags_pydantic_accepts(union: Any, kinds: tuple[str, ...]) -> None:
+    with pytest.raises(ValidationError) as info:
+        TypeAdapter(union).validate_python({"kind": "no such kind"})
+    (error,) = info.value.errors()
+    assert error["type"] == "union_tag_invalid"
+    assert len(set(kinds)) == len(kinds)
+    assert set(kinds) == set(re.findall(r"'([^']+)'", error["ctx"]["expected_tags"]))
+
+
+def test_a_tie_of_every_kind_round_trips() -> None:
+    adapter: TypeAdapter[Any] = TypeAdapter(Tie)
+    ties = {tie.kind: tie for tie in generate_world(60, 3).ties}
+    assert sorted(ties) == sorted(TIE_KINDS)
+    for tie in ties.values():
+        assert adapter.validate_json(adapter.dump_json(tie)) == tie
+
+
+def test_an_event_of_every_kind_round_trips() -> None:
+    adapter: TypeAdapter[Any] = TypeAdapter(Event)
+    tables = [*BASE["events"], {"step": 9, "kind": "tie_cut", "tie": "isr_aze_arms"}]
+    events = [adapter.validate_python(table, context={"scenario": True}) for table in tables]
+    assert sorted({ev.kind for ev in events}) == sorted(EVENT_KINDS)
+    for ev in events:
+        assert adapter.validate_json(adapter.dump_json(ev)) == ev
 
 
 # --------------------------------------------------------------------------------------------

@@ -16,8 +16,11 @@ import yaml
 from distributed import Client, LocalCluster
 from SALib.sample import latin, morris, sobol
 
+from sim.experiments import sweep
 from sim.experiments.run import run_scenario
-from sim.experiments.sweep import sweep
+from sim.experiments.sweep import executors
+from sim.experiments.sweep.chunks import Chunk, ChunkResult, chunks_to_run, run_chunk
+from sim.experiments.sweep.storage import chunk_file
 from sim.loading.scenarios import load_scenario
 from sim.presentation.cli import EXIT_BAD_INPUT, main
 
@@ -223,6 +226,7 @@ def test_points_share_random_numbers_and_differ_only_by_parameters(tmp_path: Pat
 # --- executors --------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_results_are_identical_whatever_the_executor_and_chunking(
     tmp_path: Path, cluster: LocalCluster
 ) -> None:
@@ -246,6 +250,7 @@ def test_results_are_identical_whatever_the_executor_and_chunking(
         pd.testing.assert_frame_equal(results[name][1], results["serial"][1])
 
 
+@pytest.mark.slow
 def test_the_local_dask_cluster_runs_with_the_settings_for_sweeps(cluster: LocalCluster) -> None:
     with Client(cluster) as client:
         on_workers = client.run(lambda: {key: dask.config.get(key) for key in sweep.DASK_CONFIG})
@@ -280,16 +285,16 @@ def test_a_dask_worker_stores_the_steps_only_where_it_sees_the_sweep_folder(
 ) -> None:
     loaded = load_scenario(write(tmp_path, GRID))
     design = sweep.make_design(loaded)
-    chunk = next(sweep.chunks_to_run(design, 4, set()))
+    chunk = next(chunks_to_run(design, 4, set()))
     out = tmp_path / "out"
     (out / "steps").mkdir(parents=True)
-    steps_file = sweep.chunk_file(out, "steps", chunk.index)
+    steps_file = chunk_file(out, "steps", chunk.index)
 
-    elsewhere = sweep.run_on_dask(loaded, chunk, str(out), ".mark-of-another-machine.tmp")
+    elsewhere = executors.run_on_dask(loaded, chunk, str(out), ".mark-of-another-machine.tmp")
     assert elsewhere.steps is not None and not steps_file.exists()
 
     (out / ".mark.tmp").touch()
-    here = sweep.run_on_dask(loaded, chunk, str(out), ".mark.tmp")
+    here = executors.run_on_dask(loaded, chunk, str(out), ".mark.tmp")
     assert here.steps is None
     pd.testing.assert_frame_equal(
         pq.read_table(steps_file).to_pandas(), elsewhere.steps.to_pandas()
@@ -299,7 +304,7 @@ def test_a_dask_worker_stores_the_steps_only_where_it_sees_the_sweep_folder(
 
 @pytest.mark.parametrize("path", sorted(SCENARIOS.glob("*.toml")), ids=lambda p: p.stem)
 def test_a_scenario_sent_to_a_worker_arrives_whole(path: Path) -> None:
-    # Workers get the scenario pickled; it is validated again on arrival (sim.scenario).
+    # Workers get the scenario pickled; it is validated again on arrival (sim.schema.scenario).
     loaded = load_scenario(path)
     arrived = pickle.loads(pickle.dumps(loaded))
     assert arrived == loaded
@@ -310,10 +315,10 @@ def test_a_failing_chunk_is_retried_then_reported(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     loaded = load_scenario(write(tmp_path, GRID))
-    real = sweep.run_chunk
+    real = run_chunk
     calls: dict[int, int] = {}
 
-    def flaky(loaded: object, chunk: sweep.Chunk) -> sweep.ChunkResult:
+    def flaky(loaded: object, chunk: Chunk) -> ChunkResult:
         calls[chunk.index] = calls.get(chunk.index, 0) + 1
         if chunk.index == 1 and calls[1] <= 2:
             raise RuntimeError("worker lost")
@@ -321,7 +326,7 @@ def test_a_failing_chunk_is_retried_then_reported(
             raise RuntimeError("always fails")
         return real(loaded, chunk)
 
-    monkeypatch.setattr(sweep, "run_chunk", flaky)
+    monkeypatch.setattr(executors, "run_chunk", flaky)
     out = tmp_path / "out"
     report = sweep.run_sweep(loaded, out, workers=1, chunk_size=3, retries=2)
     assert calls == {0: 1, 1: 3, 2: 3, 3: 1}
@@ -330,7 +335,7 @@ def test_a_failing_chunk_is_retried_then_reported(
     info = json.loads((out / "manifest.json").read_text())
     assert info["chunks_done"] == [0, 1, 3]
     assert info["chunks_failed"] == [{"chunk": 2, "error": "RuntimeError: always fails"}]
-    monkeypatch.setattr(sweep, "run_chunk", real)
+    monkeypatch.setattr(executors, "run_chunk", real)
     resumed = sweep.run_sweep(loaded, out, resume=True, workers=1)
     assert (resumed.runs_run, resumed.runs_done, resumed.failed) == (3, 12, [])
     sweep.run_sweep(loaded, tmp_path / "whole", workers=1)
@@ -408,10 +413,11 @@ def test_sweep_command_prints_a_summary_and_writes_a_report(
     assert "12/12 runs" in capsys.readouterr().out
 
 
+@pytest.mark.slow
 def test_an_unreachable_dask_scheduler_is_one_line_and_writes_nothing(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(sweep, "DASK_TIMEOUT", "1s")  # nothing listens there: do not wait long
+    monkeypatch.setattr(executors, "DASK_TIMEOUT", "1s")  # nothing listens there: do not wait long
     path = write(tmp_path, GRID)
     out = tmp_path / "out"
     code = main(["sweep", str(path), "--out", str(out), "--dask", "tcp://127.0.0.1:9"])
@@ -450,8 +456,8 @@ def test_the_progress_bar_shows_runs_rate_and_time_left(
 
 
 def test_the_default_worker_count_respects_cpu_affinity(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(sweep.os, "sched_getaffinity", lambda pid: {0}, raising=False)
-    monkeypatch.setattr(sweep.os, "cpu_count", lambda: 64)
-    assert sweep.usable_cores() == 1
-    monkeypatch.delattr(sweep.os, "sched_getaffinity")
-    assert sweep.usable_cores() == 64
+    monkeypatch.setattr(executors.os, "sched_getaffinity", lambda pid: {0}, raising=False)
+    monkeypatch.setattr(executors.os, "cpu_count", lambda: 64)
+    assert executors.usable_cores() == 1
+    monkeypatch.delattr(executors.os, "sched_getaffinity")
+    assert executors.usable_cores() == 64

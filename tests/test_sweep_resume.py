@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from sim.experiments.sweep import sweep
+from sim.experiments import sweep
 from sim.loading.scenarios import load_scenario
 
 # Long enough runs (two years of weeks) that the sweep is still going when it is killed.

@@ -148,7 +148,7 @@ def hit_rates(
     """Share of ``replicates`` replicates reproducing each fact of ``episode`` and all of them.
 
     Replicates ``first`` .. ``first + replicates - 1`` run, replicate r on the scenario's seed and
-    stream r (:func:`sim.runner.replicate_rng`), so the numbers are reproducible exactly.
+    stream r (:func:`sim.experiments.run.replicate_rng`), so the numbers are reproducible exactly.
     """
     loaded = with_parameters(load_scenario(episode.scenario), params or {})
     hits = dict.fromkeys([*episode.facts, "all"], 0)

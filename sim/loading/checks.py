@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from pathlib import Path
+from typing import assert_never
 
 from sim.schema.errors import InputError
 from sim.schema.scenario import (
@@ -11,6 +13,7 @@ from sim.schema.scenario import (
     ArmsShipment,
     CeasefireProposal,
     Distraction,
+    Event,
     Mobilise,
     Normalisation,
     Offensive,
@@ -20,24 +23,23 @@ from sim.schema.scenario import (
     TieChange,
     TieCreate,
 )
-from sim.schema.world import UNIT_INTERVAL_FIELDS, Figure, World, iter_figures
+from sim.schema.world import UNIT_INTERVAL_FIELDS, AllianceTie, Figure, World, iter_figures
 
 
 def check_world_references(file: Path, sc: Scenario, world: World) -> None:
-    """Check every state, theatre, tie and step the scenario names exists in the world."""
-    states = sorted(world.states)
-    tie_ids = {tie.id for tie in world.ties}
+    """Check every state, theatre, tie and step the scenario names exists in the world.
 
-    def state(field: str, name: str) -> None:
-        if name not in world.states:
-            raise InputError(file, field, f"unknown state {name!r}; allowed: {', '.join(states)}")
+    Args:
+        file: The scenario file, named in errors.
+        sc: The scenario.
+        world: The world it runs on.
 
-    def differ(field: str, first: str, second: str) -> None:
-        if first == second:
-            raise InputError(file, field, f"the two states must differ (both {first!r})")
-
+    Raises:
+        InputError: at the first reference the world does not hold.
+    """
+    refs = _References(file, world, {tie.id for tie in world.ties})
     for name in sc.levers:
-        state(f"levers.{name}", name)
+        refs.state(f"levers.{name}", name)
     # Events take effect week by week (list order within a week), so check them in that order:
     # a tie must be created in an earlier event than any change to it.
     for i, ev in sorted(enumerate(sc.events), key=lambda item: item[1].step):
@@ -48,77 +50,104 @@ def check_world_references(file: Path, sc: Scenario, world: World) -> None:
                 f"{where}.step",
                 f"{ev.step} is not before the last step; allowed: 0..{sc.steps - 1}",
             )
-        match ev:
-            case Offensive() | Mobilise():
-                pair = (
-                    (ev.attacker, ev.defender)
-                    if isinstance(ev, Offensive)
-                    else (ev.state, ev.target)
-                )
-                names = (
-                    ("attacker", "defender") if isinstance(ev, Offensive) else ("state", "target")
-                )
-                for field, value in zip(names, pair, strict=True):
-                    state(f"{where}.{field}", value)
-                if pair[0] == pair[1]:
-                    raise InputError(
-                        file, f"{where}.{names[1]}", "must differ from the " + names[0]
-                    )
-                if ev.theatre not in world.theatres:
-                    raise InputError(
-                        file,
-                        f"{where}.theatre",
-                        f"unknown theatre {ev.theatre!r}; "
-                        f"allowed: {', '.join(sorted(world.theatres))}",
-                    )
-            case ArmsShipment():
-                state(f"{where}.supplier", ev.supplier)
-                state(f"{where}.recipient", ev.recipient)
-                differ(f"{where}.recipient", ev.supplier, ev.recipient)
-            case TieCreate():
-                if ev.tie.id in tie_ids:
-                    raise InputError(file, f"{where}.tie.id", f"tie {ev.tie.id!r} already exists")
-                for a, b in ev.tie.pairs():
-                    state(f"{where}.tie", a)
-                    state(f"{where}.tie", b)
-                    differ(f"{where}.tie", a, b)
-                for theatre in getattr(ev.tie, "theatres", []):
-                    if theatre not in world.theatres:
-                        raise InputError(
-                            file,
-                            f"{where}.tie.theatres",
-                            f"unknown theatre "
-                            f"{theatre!r}; allowed: {', '.join(sorted(world.theatres))}",
-                        )
-                for name, figure in ev.tie:
-                    if isinstance(figure, Figure):
-                        check_number(file, f"{where}.tie.{name}", name, figure.value)
-                tie_ids.add(ev.tie.id)
-            case TieChange():
-                if ev.tie not in tie_ids:
-                    raise InputError(
-                        file,
-                        f"{where}.tie",
-                        f"unknown tie {ev.tie!r}; see 'alliance-sim evidence' for tie ids",
-                    )
-            case Sanction():
-                state(f"{where}.state", ev.state)
-                state(f"{where}.target", ev.target)
-                differ(f"{where}.target", ev.state, ev.target)
-            case Distraction():
-                state(f"{where}.state", ev.state)
-            case CeasefireProposal():
-                state(f"{where}.mediator", ev.mediator)
-                for party in ev.parties:
-                    state(f"{where}.parties", party)
-                differ(f"{where}.parties", *ev.parties)
-            case Normalisation():
-                for name in ev.states:
-                    state(f"{where}.states", name)
-                differ(f"{where}.states", *ev.states)
+        _check_event(refs, where, ev)
     for step in sc.plots.network_steps:
         if not 0 <= step <= sc.steps:
             raise InputError(file, "plots.network_steps", f"{step} is outside 0..{sc.steps}")
+
+
+@dataclass
+class _References:
+    """What a scenario may name: the world's states and theatres, and the ties so far."""
+
+    file: Path
+    world: World
+    tie_ids: set[str]
+
+    def state(self, field: str, name: str) -> None:
+        """Raise unless ``name`` is a state of the world."""
+        if name not in self.world.states:
+            allowed = ", ".join(sorted(self.world.states))
+            raise InputError(self.file, field, f"unknown state {name!r}; allowed: {allowed}")
+
+    def differ(self, field: str, first: str, second: str) -> None:
+        """Raise if two states that must differ are the same."""
+        if first == second:
+            raise InputError(self.file, field, f"the two states must differ (both {first!r})")
+
+    def theatre(self, field: str, name: str) -> None:
+        """Raise unless ``name`` is a theatre of the world."""
+        if name not in self.world.theatres:
+            allowed = ", ".join(sorted(self.world.theatres))
+            raise InputError(self.file, field, f"unknown theatre {name!r}; allowed: {allowed}")
+
+
+def _check_event(refs: _References, where: str, ev: Event) -> None:
+    """Check the names one event gives, by its kind."""
+    match ev:
+        case Offensive():
+            _check_campaign(refs, where, ("attacker", "defender"), (ev.attacker, ev.defender))
+            refs.theatre(f"{where}.theatre", ev.theatre)
+        case Mobilise():
+            _check_campaign(refs, where, ("state", "target"), (ev.state, ev.target))
+            refs.theatre(f"{where}.theatre", ev.theatre)
+        case ArmsShipment():
+            refs.state(f"{where}.supplier", ev.supplier)
+            refs.state(f"{where}.recipient", ev.recipient)
+            refs.differ(f"{where}.recipient", ev.supplier, ev.recipient)
+        case TieCreate():
+            _check_tie_create(refs, where, ev)
+        case TieChange():
+            if ev.tie not in refs.tie_ids:
+                raise InputError(
+                    refs.file,
+                    f"{where}.tie",
+                    f"unknown tie {ev.tie!r}; see 'alliance-sim evidence' for tie ids",
+                )
+        case Sanction():
+            refs.state(f"{where}.state", ev.state)
+            refs.state(f"{where}.target", ev.target)
+            refs.differ(f"{where}.target", ev.state, ev.target)
+        case Distraction():
+            refs.state(f"{where}.state", ev.state)
+        case CeasefireProposal():
+            refs.state(f"{where}.mediator", ev.mediator)
+            for party in ev.parties:
+                refs.state(f"{where}.parties", party)
+            refs.differ(f"{where}.parties", *ev.parties)
+        case Normalisation():
+            for name in ev.states:
+                refs.state(f"{where}.states", name)
+            refs.differ(f"{where}.states", *ev.states)
+        case _:
+            assert_never(ev)
+
+
+def _check_campaign(
+    refs: _References, where: str, fields: tuple[str, str], pair: tuple[str, str]
+) -> None:
+    """An offensive's or a mobilisation's two sides: known states, and not the same one."""
+    for field, value in zip(fields, pair, strict=True):
+        refs.state(f"{where}.{field}", value)
+    if pair[0] == pair[1]:
+        raise InputError(refs.file, f"{where}.{fields[1]}", "must differ from the " + fields[0])
+
+
+def _check_tie_create(refs: _References, where: str, ev: TieCreate) -> None:
+    """A new tie: a fresh id, known and different states, known theatres, allowed numbers."""
+    if ev.tie.id in refs.tie_ids:
+        raise InputError(refs.file, f"{where}.tie.id", f"tie {ev.tie.id!r} already exists")
+    for a, b in ev.tie.pairs():
+        refs.state(f"{where}.tie", a)
+        refs.state(f"{where}.tie", b)
+        refs.differ(f"{where}.tie", a, b)
+    if isinstance(ev.tie, AllianceTie):
+        for theatre in ev.tie.theatres:
+            refs.theatre(f"{where}.tie.theatres", theatre)
+    for name, figure in ev.tie:
+        if isinstance(figure, Figure):
+            check_number(refs.file, f"{where}.tie.{name}", name, figure.value)
+    refs.tie_ids.add(ev.tie.id)
 
 
 def check_number(file: Path, field: str, name: str, value: float) -> None:

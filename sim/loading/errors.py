@@ -7,30 +7,11 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from sim.schema.errors import InputError
+from sim.schema.scenario import EVENT_KINDS
+from sim.schema.world import TIE_KINDS
 
-_TAGS = frozenset(
-    {
-        "offensive",
-        "mobilise",
-        "arms_shipment",
-        "tie_create",
-        "tie_suspend",
-        "tie_restore",
-        "tie_cut",
-        "sanction",
-        "distraction",
-        "ceasefire_proposal",
-        "normalisation",
-        "alliance",
-        "arms",
-        "energy",
-        "transit",
-        "trade",
-        "border",
-        "rivalry",
-        "mediation",
-    }
-)
+#: Tags of the schema's discriminated unions, which pydantic puts in its error locations.
+_TAGS = frozenset(TIE_KINDS + EVENT_KINDS)
 
 
 def _field_name(loc: tuple[int | str, ...]) -> str:

@@ -30,7 +30,7 @@ def load_world(path: str | Path = BUILTIN_WORLD) -> World:
 
     Raises:
         OSError, tomllib.TOMLDecodeError, pydantic.ValidationError: the caller
-        (:func:`sim.scenario.load_scenario`) turns them into one-line input errors.
+        (:func:`sim.loading.scenarios.load_scenario`) turns them into one-line input errors.
     """
     file = builtin_world_path() if str(path) == BUILTIN_WORLD else Path(path)
     return World.model_validate(read_toml(file))

@@ -1,9 +1,9 @@
 """StateAgent: one state that observes the crises and wars around it and chooses what to do.
 
-Every week each state values its options with an explicit utility (security, alliance
-obligation and reputation, economic dependence, cost of war, risk) and picks one by logit choice.
-Agents only read the model's state; the model carries the choices out after all have chosen,
-so the order in which agents choose does not matter.
+Every week each state lists its options about each conflict, values each with the utilities
+of :mod:`sim.model.rules` (docs/ODD.md 7.4-7.8) from what it observes of the model, and picks
+one by logit choice. Agents only read the model's state; the model carries the choices out
+after all have chosen, so the order in which agents choose does not matter.
 """
 
 from __future__ import annotations
@@ -13,15 +13,9 @@ from typing import TYPE_CHECKING
 
 import mesa
 
+from sim.model import rules
 from sim.model.conflict import Crisis, War
-from sim.model.rules import (
-    consultation_done,
-    expected_gain,
-    logit_choice,
-    marginal_territory_value,
-    territory_value,
-    war_cost,
-)
+from sim.schema.vocabulary import Action
 
 if TYPE_CHECKING:
     from sim.model.model import AllianceModel
@@ -31,8 +25,7 @@ if TYPE_CHECKING:
 class Choice:
     """An action a state takes this week about one conflict."""
 
-    action: str  # abstain, show_of_force, intervene, mediate, sanction, supply_arms,
-    #              continue, settle, attack, hold, stand_down
+    action: Action
     conflict: War | Crisis
     beneficiary: str | None = None
     opponent: str | None = None
@@ -50,12 +43,12 @@ class StateAgent(mesa.Agent):
 
     def lever(self, field: str) -> float:
         """Return one of this state's policy levers (commitment, risk_appetite, economic_weight)."""
-        return getattr(self.model.world.states[self.name], field).value
+        return float(getattr(self.model.world.states[self.name], field).value)
 
     @property
     def risk_factor(self) -> float:
-        """Multiplier on war costs: 2 (1 − risk appetite), 1 at a neutral appetite."""
-        return 2.0 * (1.0 - self.lever("risk_appetite"))
+        """Multiplier on war costs (:func:`sim.model.rules.risk_factor`)."""
+        return rules.risk_factor(self.lever("risk_appetite"))
 
     def decide(self) -> None:
         """Choose this week's actions for every active war and crisis."""
@@ -75,67 +68,53 @@ class StateAgent(mesa.Agent):
             elif crisis.target != self.name:
                 self.choices.append(self._bystander_posture(crisis))
 
-    # --- utilities ---------------------------------------------------------------------------
+    # --- what the state observes ---------------------------------------------------------------
     def support_value(self, friend: str, foe: str) -> float:
-        """Value of backing ``friend`` against ``foe``: affinity, rivalry, economic stakes.
-
-        B = w_aff·bond(i, friend) + w_host·hostility(i, foe)
-            + w_econ·economic_weight·(dependence(i, friend) − dependence(i, foe)).
-        Affinity and rivalry follow balance of threat (Walt 1987); dependence follows Oneal &
-        Russett (1997): a state is reluctant to oppose those it depends on.
-        """
-        net, m = self.model.net, self.model
-        me = self.name
-        economic = (
-            m.param("w_economic")
-            * self.lever("economic_weight")
-            * (net.dependence.get((me, friend), 0.0) - net.dependence.get((me, foe), 0.0))
-        )
-        return (
-            m.param("w_affinity") * net.bond.get((me, friend), 0.0)
-            + m.param("w_hostility") * net.hostility.get((me, foe), 0.0)
-            + economic
+        """Value of backing ``friend`` against ``foe`` (:func:`sim.model.rules.support_value`)."""
+        net, m, me = self.model.net, self.model, self.name
+        return rules.support_value(
+            net.bond.get((me, friend), 0.0),
+            net.hostility.get((me, foe), 0.0),
+            net.dependence.get((me, friend), 0.0),
+            net.dependence.get((me, foe), 0.0),
+            w_affinity=m.param("w_affinity"),
+            w_hostility=m.param("w_hostility"),
+            w_economic=m.param("w_economic"),
+            economic_weight=self.lever("economic_weight"),
         )
 
     def obligation(self, war: War, side: list[str]) -> float:
-        """Pull of this state's invoked, consulted pledges to members of ``side``.
-
-        commitment × trust in the pledge (Snyder 1984: the fear of abandonment grows with
-        the pledge's credibility), largest over the pledges that apply.
-        """
+        """Pull of this state's invoked, consulted pledges to members of ``side`` (ODD 7.5)."""
         now = self.model.week
-        pulls = [
-            self.lever("commitment") * self.model.trust[p.tie_id, p.pledger, p.protege]
+        trusts = [
+            self.model.trust[p.tie_id, p.pledger, p.protege]
             for p in war.pledges
             if p.pledger == self.name
             and p.protege in side
-            and consultation_done(p.invoked_step, now, p.delay)
+            and rules.consultation_done(p.invoked_step, now, p.delay)
         ]
-        return max(pulls, default=0.0)
+        return rules.obligation_pull(self.lever("commitment"), trusts)
 
     def may_intervene(self, war: War, side: list[str], other: list[str]) -> bool:
-        """Whether joining ``side`` is allowed: never against an ally, never before consultations.
-
-        A state with pledges to a member of ``side`` that cover the war's theatre acts under
-        them, so it first waits out the shortest of their consultation delays (the 2010
-        Turkey–Azerbaijan agreement, D001). Pledges limited to other theatres do not count.
-        """
-        if any(enemy in self.model.net.allies[self.name] for enemy in other):
-            return False
+        """Whether joining ``side`` is allowed (:func:`sim.model.rules.may_join`, ODD 7.9)."""
+        net = self.model.net
+        owner = self.model.world.theatres[war.theatre].owner
         delays = [
             tie.consultation_delay.value
-            for tie, pledger, protege in self.model.net.pledges
+            for tie, pledger, protege in net.pledges
             if pledger == self.name
             and protege in side
-            and (not tie.theatres or war.theatre in tie.theatres)
+            and rules.pledge_covers(tie, war.theatre, owner, protege=protege)
         ]
-        return not delays or consultation_done(war.start, self.model.week, min(delays))
+        allied = any(enemy in net.allies[self.name] for enemy in other)
+        return rules.may_join(allied, delays, war.start, self.model.week)
 
+    # --- choices ------------------------------------------------------------------------------
     def _bystander_posture(self, conflict: War | Crisis) -> Choice:
+        """Abstain, show force, sanction, intervene or mediate (ODD 7.5)."""
         m = self.model
         options = [Choice("abstain", conflict)]
         utilities = [0.0]
-        distraction = m.distraction[self.name]
         sides = conflict.sides()
         for side, other in (sides, sides[::-1]):
             friend, foe = side[0], other[0]
@@ -144,48 +123,75 @@ class StateAgent(mesa.Agent):
             if value <= 0.0 and pledged == 0.0:
                 continue  # no tie, interest or pledge draws it to this side: not an option
             options.append(Choice("show_of_force", conflict, friend, foe))
-            share = m.param("show_of_force_share")
-            utilities.append(
-                share * value
-                - m.param("show_of_force_cost") * self.risk_factor
-                - share * m.param("distraction_cost") * distraction
-            )
+            utilities.append(self._show_of_force(value))
             options.append(Choice("sanction", conflict, friend, foe))
-            utilities.append(
-                m.param("sanction_share") * value
-                - m.param("sanction_trade_loss")
-                * m.param("w_economic")
-                * self.lever("economic_weight")
-                * m.net.dependence.get((self.name, foe), 0.0)
-                - m.param("sanction_cost")
-            )
+            utilities.append(self._sanction(value, foe))
             if isinstance(conflict, War) and self.may_intervene(conflict, side, other):
-                joined = m.side_force(conflict, side) + m.projection(self.name, conflict)
-                p_win = m.contest(joined, m.side_force(conflict, other))
-                cost = (
-                    war_cost(m.param("war_cost"), self.risk_factor, p_win)
-                    + m.param("distraction_cost") * distraction
-                )
                 options.append(Choice("intervene", conflict, friend, foe))
-                utilities.append(value + m.param("w_obligation") * pledged - cost)
+                utilities.append(self._intervention(conflict, side, other, value, pledged))
         if isinstance(conflict, War):
             for role in m.net.mediators:
                 if role.source == self.name and set(role.parties) == set(conflict.primaries):
-                    a, b = conflict.primaries
                     options.append(Choice("mediate", conflict))
-                    utilities.append(
-                        m.param("mediation_value") * role.strength.value
-                        + m.param("mediation_trade_share")
-                        * m.param("w_economic")
-                        * self.lever("economic_weight")
-                        * (
-                            m.net.dependence.get((self.name, a), 0.0)
-                            + m.net.dependence.get((self.name, b), 0.0)
-                        )
-                    )
-        return options[logit_choice(utilities, m.param("logit_lambda"), m.rng)]
+                    utilities.append(self._mediation(role.strength.value, conflict))
+        return options[rules.logit_choice(utilities, m.param("logit_lambda"), m.rng)]
+
+    def _show_of_force(self, value: float) -> float:
+        m = self.model
+        return rules.show_of_force_utility(
+            value,
+            share=m.param("show_of_force_share"),
+            cost=m.param("show_of_force_cost"),
+            risk=self.risk_factor,
+            distraction_cost=m.param("distraction_cost"),
+            distraction=m.distraction[self.name],
+        )
+
+    def _sanction(self, value: float, foe: str) -> float:
+        m = self.model
+        return rules.sanction_utility(
+            value,
+            share=m.param("sanction_share"),
+            trade_loss=m.param("sanction_trade_loss"),
+            w_economic=m.param("w_economic"),
+            economic_weight=self.lever("economic_weight"),
+            dependence_on_target=m.net.dependence.get((self.name, foe), 0.0),
+            cost=m.param("sanction_cost"),
+        )
+
+    def _intervention(
+        self, war: War, side: list[str], other: list[str], value: float, pledged: float
+    ) -> float:
+        m = self.model
+        joined = m.side_force(war, side) + m.projection(self.name, war)
+        return rules.intervention_utility(
+            value,
+            w_obligation=m.param("w_obligation"),
+            obligation=pledged,
+            base_cost=m.param("war_cost"),
+            risk=self.risk_factor,
+            win_probability=m.contest(joined, m.side_force(war, other)),
+            distraction_cost=m.param("distraction_cost"),
+            distraction=m.distraction[self.name],
+        )
+
+    def _mediation(self, tie_strength: float, war: War) -> float:
+        m = self.model
+        a, b = war.primaries
+        dependence = m.net.dependence.get((self.name, a), 0.0) + m.net.dependence.get(
+            (self.name, b), 0.0
+        )
+        return rules.mediation_utility(
+            tie_strength,
+            dependence,
+            mediation_value=m.param("mediation_value"),
+            trade_share=m.param("mediation_trade_share"),
+            w_economic=m.param("w_economic"),
+            economic_weight=self.lever("economic_weight"),
+        )
 
     def _arms_supply(self, war: War) -> Choice | None:
+        """Surge arms to one belligerent it supplies, or not (ODD 7.6)."""
         m = self.model
         options: list[Choice] = []
         utilities: list[float] = []
@@ -196,63 +202,76 @@ class StateAgent(mesa.Agent):
             foe = war.sides()[1 - side][0]
             options.append(Choice("supply_arms", war, tie.target, foe))
             utilities.append(
-                self.support_value(tie.target, foe) - m.param("arms_cost") * self.risk_factor
+                rules.arms_surge_utility(
+                    self.support_value(tie.target, foe),
+                    arms_cost=m.param("arms_cost"),
+                    risk=self.risk_factor,
+                )
             )
         if not options:
             return None
-        chosen = logit_choice([0.0, *utilities], m.param("logit_lambda"), m.rng)
+        chosen = rules.logit_choice([0.0, *utilities], m.param("logit_lambda"), m.rng)
         return options[chosen - 1] if chosen else None
 
     def _fight_or_settle(self, war: War) -> Choice:
-        """Continue or seek a ceasefire: expected territory against losses and war-weariness.
-
-        Fighting reveals the balance of forces week by week; settlement comes when a side's
-        expected gain no longer pays for its losses (Wagner 2000; Slantchev 2003).
-        """
+        """Continue or seek a ceasefire (ODD 7.7)."""
         m = self.model
         side = war.side_of(self.name)
         assert side is not None
         owner_side = m.owner_side(war)
-        p_owner = m.owner_win_probability(war)
-        theatre = m.world.theatres[war.theatre]
         control = m.control[war.theatre]
         held = control if side == owner_side else 1.0 - control
-        gain = expected_gain(
-            control, p_owner, m.param("territory_rate"), owner_side=side == owner_side
-        ) * marginal_territory_value(held)
+        gain = rules.valued_gain(
+            control,
+            m.owner_win_probability(war),
+            m.param("territory_rate"),
+            side == owner_side,
+            held,
+        )
         own = max(m.side_force(war, war.sides()[side]), 1e-9)
         enemy = m.side_force(war, war.sides()[1 - side])
-        weekly_loss = m.param("lanchester_rate") * enemy / own
-        worn = 1.0 - war.strength[self.name]
-        fight = (
-            m.param("w_territory") * theatre.stake.value * m.claim(self.name, war.theatre) * gain
-            - m.param("war_cost") * self.risk_factor * weekly_loss
-            - m.param("war_weariness") * worn
+        fight = rules.fight_utility(
+            gain,
+            rules.weekly_attrition(m.param("lanchester_rate"), enemy, own),
+            1.0 - war.strength[self.name],
+            w_territory=m.param("w_territory"),
+            stake=m.world.theatres[war.theatre].stake.value,
+            claim=m.claim(self.name, war.theatre),
+            base_cost=m.param("war_cost"),
+            risk=self.risk_factor,
+            war_weariness=m.param("war_weariness"),
         )
-        settle = m.param("ceasefire_bonus") * m.mediation_factor(war)
+        settle = rules.settle_utility(m.param("ceasefire_bonus"), m.mediation_factor(war))
         options = [Choice("continue", war), Choice("settle", war)]
-        return options[logit_choice([fight, settle], m.param("logit_lambda"), m.rng)]
+        return options[rules.logit_choice([fight, settle], m.param("logit_lambda"), m.rng)]
 
     def _challenge(self, crisis: Crisis) -> Choice:
-        """Attack, hold or stand down, against the target's expected coalition (deterrence)."""
+        """Attack, hold or stand down, against the target's expected coalition (ODD 7.8)."""
         m = self.model
-        options = [Choice("hold", crisis), Choice("stand_down", crisis)]
         weeks = m.week - crisis.start + 1
-        utilities = [0.0, -m.param("stand_down_cost")]
+        attack: float | None = None
         if crisis.target not in m.net.allies[self.name]:
             own = m.strength(self.name) + m.shows_for(crisis, self.name)
-            p = m.contest(own, m.expected_defence(crisis))
-            held = 1.0 - m.prize_share(crisis)
-            prize = (
-                m.world.theatres[crisis.theatre].stake.value
-                * m.claim(self.name, crisis.theatre)
-                * (1.0 - territory_value(held))
+            attack = rules.attack_utility(
+                m.contest(own, m.expected_defence(crisis)),
+                1.0 - m.prize_share(crisis),
+                w_territory=m.param("w_territory"),
+                stake=m.world.theatres[crisis.theatre].stake.value,
+                claim=m.claim(self.name, crisis.theatre),
+                base_cost=m.param("war_cost"),
+                risk=self.risk_factor,
             )
-            attack = m.param("w_territory") * prize * (2.0 * p - 1.0) - war_cost(
-                m.param("war_cost"), self.risk_factor, p
-            )
+        options = [Choice("hold", crisis), Choice("stand_down", crisis)]
+        utilities = [
+            rules.hold_utility(
+                attack,
+                weeks,
+                hold_share=m.param("hold_option_share"),
+                mobilisation_cost=m.param("mobilisation_cost"),
+            ),
+            rules.stand_down_utility(m.param("stand_down_cost")),
+        ]
+        if attack is not None:
             options.append(Choice("attack", crisis, self.name, crisis.target))
             utilities.append(attack)
-            utilities[0] = m.param("hold_option_share") * max(0.0, attack)
-        utilities[0] -= m.param("mobilisation_cost") * weeks
-        return options[logit_choice(utilities, m.param("logit_lambda"), m.rng)]
+        return options[rules.logit_choice(utilities, m.param("logit_lambda"), m.rng)]

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from sim.schema.vocabulary import Obligation, WarOutcome
+
 
 @dataclass
 class Pledge:
@@ -16,7 +18,7 @@ class Pledge:
     tie_id: str
     pledger: str
     protege: str
-    obligation: str
+    obligation: Obligation
     invoked_step: int
     delay: float
     due: bool = False
@@ -43,6 +45,10 @@ class Crisis:
         """Return (challenger side, target side)."""
         return [self.challenger], [self.target]
 
+    def label(self) -> str:
+        """How the action log names it: ``crisis:<challenger>-<target>@<theatre>``."""
+        return f"crisis:{self.challenger}-{self.target}@{self.theatre}"
+
 
 @dataclass
 class War:
@@ -66,7 +72,7 @@ class War:
     mediating: set[str] = field(default_factory=set)
     proposals: set[str] = field(default_factory=set)
     peacekeepers: str | None = None
-    outcome: str | None = None
+    outcome: WarOutcome | None = None
 
     @property
     def active(self) -> bool:
@@ -81,6 +87,10 @@ class War:
     def sides(self) -> tuple[list[str], list[str]]:
         """Return (attacking coalition, defending coalition)."""
         return self.attackers, self.defenders
+
+    def label(self) -> str:
+        """How the action log names it: ``war:<attacker>-<defender>@<theatre>``."""
+        return f"war:{self.attackers[0]}-{self.defenders[0]}@{self.theatre}"
 
     def side_of(self, state: str) -> int | None:
         """Return 0 for the attackers, 1 for the defenders, None for a bystander."""

@@ -17,12 +17,17 @@ from sim.schema.scenario import (
     TieChange,
     TieCreate,
 )
+from sim.schema.vocabulary import TieStatus
 from sim.schema.world import BorderTie, RivalryTie
 
 if TYPE_CHECKING:
     from sim.model.model import AllianceModel
 
-_STATUS = {"tie_suspend": "suspended", "tie_restore": "active", "tie_cut": "cut"}
+_STATUS: dict[str, TieStatus] = {
+    "tie_suspend": "suspended",
+    "tie_restore": "active",
+    "tie_cut": "cut",
+}
 
 
 def apply_event(model: AllianceModel, event: Event) -> None:

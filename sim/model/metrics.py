@@ -37,9 +37,10 @@ def _balance_of(
 
     Nodes and edges are added in sorted order so results do not depend on hash order. The
     frustration index is exact for connected components of up to 20 states and an upper bound
-    from a deterministic local search above that (:func:`sim.balance.frustration_index`), so it
-    stays affordable on worlds of hundreds of states; the walk index is two eigen-decompositions
-    of an N x N matrix, paid once per new sign pattern thanks to the cache.
+    from a deterministic local search above that
+    (:func:`sim.model.balance.frustration_index`), so it stays affordable on worlds of hundreds
+    of states; the walk index is two eigen-decompositions of an N x N matrix, paid once per new
+    sign pattern thanks to the cache.
     """
     graph = nx.Graph()
     graph.add_nodes_from(nodes)
@@ -135,7 +136,8 @@ def record_step(model: AllianceModel) -> dict[str, float]:
     members = [(w, m) for w in wars for m in (*w.attackers, *w.defenders)]
     fighting = {m for _, m in members}
     intervening = {m for w, m in members if m not in w.primaries}
-    showing = {s for c in (*wars, *crises) for group in c.shows.values() for s in group}
+    conflicts: list[War | Crisis] = [*wars, *crises]
+    showing = {s for c in conflicts for group in c.shows.values() for s in group}
     mediating = {s for w in wars for s in w.mediating}
     dependence = model.net.dependence_of
     for name in model.states:

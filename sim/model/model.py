@@ -3,16 +3,17 @@
 One step is one week:
 
 1. the scenario's events for this week happen (shocks and policy moves);
-2. every state chooses, all from the same observed situation (:mod:`sim.agents`);
+2. every state chooses, all from the same observed situation (:mod:`sim.model.agents`);
 3. the choices are carried out (interventions, shows of force, arms, mediation, ceasefires);
 4. each war is fought for a week (Tullock contest for ground, Lanchester attrition);
-5. trust and arms ties relax, and the week's metrics are recorded (:mod:`sim.metrics`).
+5. trust and arms ties relax, and the week's metrics are recorded (:mod:`sim.model.metrics`).
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
+from typing import assert_never
 
 import mesa
 import numpy as np
@@ -23,7 +24,8 @@ from sim.model.conflict import Crisis, Pledge, War
 from sim.model.events import apply_event
 from sim.model.network import TieNetwork
 from sim.schema.scenario import Event
-from sim.schema.world import ArmsTie, Tie, World
+from sim.schema.vocabulary import LogEntry, WarOutcome
+from sim.schema.world import ArmsTie, World
 
 WEEKS_PER_YEAR = 52
 DAYS_PER_WEEK = 7
@@ -101,15 +103,17 @@ class AllianceModel(mesa.Model):
 
     def strength(self, state: str) -> float:
         """Own military strength: capability × arms multiplier × (1 − distraction)."""
-        base = self.world.states[state].capability.value
-        boost = rules.arms_multiplier(self.arms_stock[state], self.param("arms_effect"))
-        return base * boost * (1.0 - self.distraction[state])
+        return rules.military_strength(
+            self.world.states[state].capability.value,
+            rules.arms_multiplier(self.arms_stock[state], self.param("arms_effect")),
+            self.distraction[state],
+        )
 
     def projection(self, state: str, conflict: War | Crisis) -> float:
         """Strength a third party can bring to a conflict: a share, less without a border."""
         members = {m for side in conflict.sides() for m in side}
         reach = 1.0 if self.net.neighbours[state] & members else self.param("reach_without_border")
-        return self.strength(state) * self.param("projection_share") * reach
+        return rules.projected_force(self.strength(state), self.param("projection_share"), reach)
 
     def shows_for(self, conflict: War | Crisis, state: str) -> float:
         """Strength added to ``state``'s side by this week's shows of force for it."""
@@ -122,11 +126,14 @@ class AllianceModel(mesa.Model):
         """Fighting strength of a coalition: members' remaining force plus shows of force."""
         total = 0.0
         for member in side:
-            full = (
-                self.strength(member) if member in war.primaries else self.projection(member, war)
+            total += self.full_force(war, member) * war.strength[member] + self.shows_for(
+                war, member
             )
-            total += full * war.strength[member] + self.shows_for(war, member)
         return total
+
+    def full_force(self, war: War, member: str) -> float:
+        """A belligerent's force at full strength: its own if a primary, else what it projects."""
+        return self.strength(member) if member in war.primaries else self.projection(member, war)
 
     def owner_side(self, war: War) -> int:
         """Index of the side fighting for the theatre's owner (the defenders if neither)."""
@@ -150,9 +157,8 @@ class AllianceModel(mesa.Model):
         Reference: Fearon (1995): a third party able to police a deal eases the commitment problem.
         """
         brokers = war.mediating | war.proposals
-        if not brokers:
-            return 0.0
-        return self.param("peacekeeper_factor") if self.peacekeeper(war, brokers) else 1.0
+        can_police = bool(brokers) and self.peacekeeper(war, brokers) is not None
+        return rules.mediation_factor(bool(brokers), can_police, self.param("peacekeeper_factor"))
 
     def peacekeeper(self, war: War, brokers: set[str]) -> str | None:
         """Return a broker able to police this war's ceasefire, if any (alphabetical order).
@@ -196,9 +202,7 @@ class AllianceModel(mesa.Model):
     def claim(self, state: str, theatre: str) -> float:
         """Share of a theatre's stake that ``state`` values: 1 for its owner or a claimant."""
         place = self.world.theatres[theatre]
-        if state == place.owner or state in place.claimants:
-            return 1.0
-        return self.param("conquest_share")
+        return rules.claim_share(state, place.owner, place.claimants, self.param("conquest_share"))
 
     def prize_share(self, crisis: Crisis) -> float:
         """Share of the theatre the challenger would win: what it does not yet control."""
@@ -234,7 +238,7 @@ class AllianceModel(mesa.Model):
         self.note(attacker, "war", war, defender, f"offensive in {theatre}")
         return war
 
-    def end_war(self, war: War, how: str, loser: str | None = None) -> None:
+    def end_war(self, war: War, how: WarOutcome, loser: str | None = None) -> None:
         """Stop a war by ``ceasefire`` or ``capitulation`` (of ``loser``).
 
         Pledges that were due and not honoured count as broken.
@@ -262,7 +266,8 @@ class AllianceModel(mesa.Model):
         self.surging = set()
         if not self.wars and not self.crises:
             return  # states choose only about wars and crises: nothing to carry out
-        for conflict in [*self.active_wars(), *self.active_crises()]:
+        conflicts: list[War | Crisis] = [*self.active_wars(), *self.active_crises()]
+        for conflict in conflicts:
             conflict.shows = {}
             if isinstance(conflict, War):
                 conflict.mediating = set()
@@ -273,14 +278,15 @@ class AllianceModel(mesa.Model):
         for agent in self.states.values():
             for choice in agent.choices:
                 if choice.action == "intervene" and isinstance(choice.conflict, War):
-                    war = choice.conflict
-                    self.joining[id(war), war.side_of(choice.beneficiary)].add(agent.name)
+                    war, friend = choice.conflict, choice.beneficiary
+                    assert friend is not None
+                    self.joining[id(war), war.side_of(friend)].add(agent.name)
         for agent in self.states.values():
             for choice in agent.choices:
                 self._carry_out_one(agent.name, choice, settling, supportive)
         for war in self.active_wars():
             self._score_pledges(war, supportive)
-            if set(war.primaries) <= settling[id(war)]:
+            if rules.ceasefire_agreed(war.primaries, settling[id(war)]):
                 self.end_war(war, "ceasefire")
             war.proposals = set()
 
@@ -294,38 +300,58 @@ class AllianceModel(mesa.Model):
         conflict, friend = choice.conflict, choice.beneficiary
         if not conflict.active:
             return
+        # Agents offer intervene, mediate and settle only about wars, attack and stand_down
+        # only about crises, and name a beneficiary for every choice that helps someone.
         match choice.action:
+            case "abstain" | "continue" | "hold":
+                return
             case "show_of_force":
+                assert friend is not None
                 conflict.shows.setdefault(friend, set()).add(state)
-            case "intervene" if isinstance(conflict, War):
-                index = conflict.side_of(friend)
-                side, other = conflict.sides()[index], conflict.sides()[1 - index]
-                fellows = sorted(self.joining[id(conflict), index] - {state})
-                # Re-check against the sides as they stand now: an ally may have joined the
-                # other side earlier this week, or a protégé may be joining this one with us.
-                if not self.states[state].may_intervene(conflict, [*side, *fellows], other):
+            case "intervene":
+                assert isinstance(conflict, War) and friend is not None
+                if not self._join(state, conflict, friend):
                     return
-                side.append(state)
-                conflict.strength[state] = 1.0
-                conflict.losses[state] = 0.0
-            case "mediate" if isinstance(conflict, War):
+            case "mediate":
+                assert isinstance(conflict, War)
                 conflict.mediating.add(state)
             case "sanction":
                 self.sanction(state, choice.opponent)
             case "supply_arms":
+                assert friend is not None
                 self.surging.add((state, friend))
-            case "settle" if isinstance(conflict, War):
+            case "settle":
+                assert isinstance(conflict, War)
                 settling[id(conflict)].add(state)
-            case "attack" if isinstance(conflict, Crisis):
+            case "attack":
+                assert isinstance(conflict, Crisis)
                 conflict.end = self.week
                 self.start_war(conflict.challenger, conflict.target, conflict.theatre)
-            case "stand_down" if isinstance(conflict, Crisis):
+            case "stand_down":
+                assert isinstance(conflict, Crisis)
                 conflict.end = self.week
             case _:
-                return
+                assert_never(choice.action)
         if friend is not None:
             supportive.add((state, friend))
         self.note(state, choice.action, conflict, friend or choice.opponent)
+
+    def _join(self, state: str, war: War, friend: str) -> bool:
+        """Add ``state`` to ``friend``'s side if the rules still allow it; return whether it did.
+
+        Re-checked against the sides as they stand now: an ally may have joined the other side
+        earlier this week, or a protégé may be joining this one with us (docs/ODD.md 7.9).
+        """
+        index = war.side_of(friend)
+        assert index is not None
+        side, other = war.sides()[index], war.sides()[1 - index]
+        fellows = sorted(self.joining[id(war), index] - {state})
+        if not self.states[state].may_intervene(war, [*side, *fellows], other):
+            return False
+        side.append(state)
+        war.strength[state] = 1.0
+        war.losses[state] = 0.0
+        return True
 
     def _score_pledges(self, war: War, supportive: set[tuple[str, str]]) -> None:
         """Mark pledges due once consulted, and honoured when the pledger acts on them.
@@ -377,11 +403,7 @@ class AllianceModel(mesa.Model):
         for index, side in enumerate(sides):
             lost = forces[index] - remaining[index]
             for member in side:
-                full = (
-                    self.strength(member)
-                    if member in war.primaries
-                    else self.projection(member, war)
-                )
+                full = self.full_force(war, member)
                 share = full * war.strength[member] / forces[index] if forces[index] else 0.0
                 war.losses[member] += share * lost
                 war.strength[member] = max(
@@ -389,7 +411,7 @@ class AllianceModel(mesa.Model):
                 )
         capitulation = self.param("capitulation_strength")
         for member in war.primaries:
-            if war.strength[member] < capitulation:
+            if rules.capitulates(war.strength[member], capitulation):
                 lost_by_owner = war.side_of(member) == owner
                 self.control[war.theatre] = 0.0 if lost_by_owner else 1.0
                 self.end_war(war, "capitulation", loser=member)
@@ -447,51 +469,7 @@ class AllianceModel(mesa.Model):
 
     def network_snapshot(self) -> list[dict[str, object]]:
         """Ties in force now, one row per directed pair, plus war pairs (kind ``war``)."""
-        rows: list[dict[str, object]] = [
-            {
-                "step": self.week,
-                "source": source,
-                "target": target,
-                "kind": tie.kind,
-                "weight": self._tie_weight(tie, source, target),
-                "tie": tie.id,
-            }
-            for tie in self.net.active()
-            for source, target in tie.pairs()
-        ]
-        for war in self.active_wars():
-            label = self._conflict_label(war)
-            rows += [
-                {
-                    "step": self.week,
-                    "source": a,
-                    "target": d,
-                    "kind": "war",
-                    "weight": 1.0,
-                    "tie": label,
-                }
-                for a in war.attackers
-                for d in war.defenders
-            ]
-        return rows
-
-    def _tie_weight(self, tie: Tie, source: str, target: str) -> float:
-        """Current weight of a tie: trust for pledges, recent flow for arms, else its figure."""
-        # Dispatch on the ``kind`` tag: a class pattern on a pydantic model goes through
-        # ABCMeta.__instancecheck__ (~0.1 us per failed case, up to 6 per border tie).
-        if tie.kind == "alliance":
-            return self.trust.get((tie.id, source, target), tie.strength.value)
-        if tie.kind == "arms":
-            return self.arms_tie_strength(tie)
-        if tie.kind == "energy" or tie.kind == "transit":
-            return tie.share.value
-        if tie.kind == "trade":
-            return min(1.0, tie.turnover_usd_bn.value / self.param("trade_full_turnover_bn"))
-        if tie.kind == "rivalry":
-            return tie.intensity.value
-        if tie.kind == "mediation":
-            return tie.strength.value
-        return 1.0
+        return self.net.snapshot(self.week, self.trust, self.active_wars())
 
     def arms_tie_strength(self, tie: ArmsTie) -> float:
         """Weight of an arms tie in the signed network, from its recent deliveries."""
@@ -510,7 +488,7 @@ class AllianceModel(mesa.Model):
     def note(
         self,
         state: str,
-        action: str,
+        action: LogEntry,
         conflict: War | Crisis | None,
         other: str | None = None,
         detail: str = "",
@@ -522,15 +500,7 @@ class AllianceModel(mesa.Model):
                 "state": state,
                 "action": action,
                 "other": other or "",
-                "conflict": self._conflict_label(conflict),
+                "conflict": conflict.label() if conflict is not None else "",
                 "detail": detail,
             }
         )
-
-    @staticmethod
-    def _conflict_label(conflict: War | Crisis | None) -> str:
-        if conflict is None:
-            return ""
-        kind = "war" if isinstance(conflict, War) else "crisis"
-        a, b = conflict.sides()
-        return f"{kind}:{a[0]}-{b[0]}@{conflict.theatre}"

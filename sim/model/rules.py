@@ -1,17 +1,21 @@
-"""The model's rules as small pure functions: choice, contest, attrition, pledges, trust, ties.
+"""The model's rules as small pure functions, one per formula or decision of docs/ODD.md.
 
-Each function states its formula and the work behind it; the agents and the model only call
-these. See docs/ODD.md (Details) for how they fit together.
+The agents (:mod:`sim.model.agents`) and the model (:mod:`sim.model.model`) gather what a
+state observes and call these; every utility, threshold and update is here, with the work
+behind it. Section numbers refer to docs/ODD.md (7 Submodels). Closed forms used only for
+analysis and tests are in :mod:`sim.model.formulas`.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 
 import numpy as np
 
 from sim.schema.world import AllianceTie
+
+# --- 7.1 Choice ----------------------------------------------------------------------------
 
 
 def logit_probabilities(utilities: Sequence[float], rationality: float) -> np.ndarray:
@@ -33,6 +37,339 @@ def logit_choice(utilities: Sequence[float], rationality: float, rng: np.random.
     """Draw an option index by logit choice (one uniform draw from ``rng``)."""
     cumulative = np.cumsum(logit_probabilities(utilities, rationality))
     return int(np.searchsorted(cumulative, rng.random() * cumulative[-1], side="right"))
+
+
+# --- 7.3 Strength and projection -------------------------------------------------------------
+
+
+def military_strength(capability: float, arms_multiplier: float, distraction: float) -> float:
+    """A state's own strength: capability × arms multiplier × (1 − distraction)."""
+    return capability * arms_multiplier * (1.0 - distraction)
+
+
+def projected_force(strength: float, projection_share: float, reach: float) -> float:
+    """Force a third party brings to a conflict: strength × projection share × reach.
+
+    Reach is 1 next to a belligerent, less without a land border (Boulding 1962, loss of
+    strength with distance).
+    """
+    return strength * projection_share * reach
+
+
+def risk_factor(risk_appetite: float) -> float:
+    """Multiplier on war costs: 2 (1 − risk appetite), 1 at a neutral appetite of 0.5."""
+    return 2.0 * (1.0 - risk_appetite)
+
+
+def arms_multiplier(stock_bn: float, effect: float) -> float:
+    """Return the capability multiplier from an arms stock: 1 + effect · stock (in $bn).
+
+    Precision systems enter the stock already weighted (see :func:`weighted_volume`).
+    """
+    return 1.0 + effect * stock_bn
+
+
+def weighted_volume(volume_usd_m: float, precision: bool, precision_multiplier: float) -> float:
+    """Convert a delivery in $m to stock units ($bn, precision systems weighted up)."""
+    return volume_usd_m / 1000.0 * (precision_multiplier if precision else 1.0)
+
+
+# --- 7.4-7.8 Utilities of the states' choices --------------------------------------------------
+
+
+def support_value(
+    bond: float,
+    hostility: float,
+    dependence_on_friend: float,
+    dependence_on_foe: float,
+    *,
+    w_affinity: float,
+    w_hostility: float,
+    w_economic: float,
+    economic_weight: float,
+) -> float:
+    """Value of backing a friend against a foe (7.4).
+
+    B = w_aff·bond(i, f) + w_host·hostility(i, e) + w_econ·ew_i·(dep(i, f) − dep(i, e)).
+    Affinity and rivalry follow balance of threat (Walt 1987); dependence follows Oneal &
+    Russett (1997): a state is reluctant to oppose those it depends on.
+    """
+    economic = w_economic * economic_weight * (dependence_on_friend - dependence_on_foe)
+    return w_affinity * bond + w_hostility * hostility + economic
+
+
+def obligation_pull(commitment: float, trusts: Iterable[float]) -> float:
+    """Pull of a state's invoked, consulted pledges to one side (7.5): commitment × trust.
+
+    The largest over the pledges that apply; 0 without one. Snyder (1984): the fear of
+    abandonment grows with the pledge's credibility.
+    """
+    return max((commitment * trust for trust in trusts), default=0.0)
+
+
+def show_of_force_utility(
+    value: float,
+    *,
+    share: float,
+    cost: float,
+    risk: float,
+    distraction_cost: float,
+    distraction: float,
+) -> float:
+    """Utility of a show of force for a side (7.5): σ B − cost ρ − σ distraction_cost δ."""
+    return share * value - cost * risk - share * distraction_cost * distraction
+
+
+def sanction_utility(
+    value: float,
+    *,
+    share: float,
+    trade_loss: float,
+    w_economic: float,
+    economic_weight: float,
+    dependence_on_target: float,
+    cost: float,
+) -> float:
+    """Utility of sanctioning the other side (7.5): a share of B less the trade it forgoes.
+
+    U = share B − trade_loss w_econ ew dep(i, e) − cost (Oneal & Russett 1997: dependence makes
+    economic coercion costly to the sender too).
+    """
+    return share * value - trade_loss * w_economic * economic_weight * dependence_on_target - cost
+
+
+def war_cost(base: float, risk_factor: float, win_probability: float) -> float:
+    """Expected cost of going to war: base × risk factor × (1 + risk of defeat).
+
+    The risk of defeat is 1 − p for the contest success p of the side joined (Tullock 1980).
+    """
+    return base * risk_factor * (1.0 + (1.0 - win_probability))
+
+
+def intervention_utility(
+    value: float,
+    *,
+    w_obligation: float,
+    obligation: float,
+    base_cost: float,
+    risk: float,
+    win_probability: float,
+    distraction_cost: float,
+    distraction: float,
+) -> float:
+    """Utility of joining a war on a side (7.5): B + w_obl O − [war cost + distraction cost].
+
+    The war cost is :func:`war_cost` at the odds of the side joined, with the intervener's
+    projected force added.
+    """
+    cost = war_cost(base_cost, risk, win_probability) + distraction_cost * distraction
+    return value + w_obligation * obligation - cost
+
+
+def mediation_utility(
+    tie_strength: float,
+    dependence_on_parties: float,
+    *,
+    mediation_value: float,
+    trade_share: float,
+    w_economic: float,
+    economic_weight: float,
+) -> float:
+    """Utility of mediating between a war's primaries (7.5).
+
+    mediation_value × the mediation tie's strength + trade_share w_econ ew (dep(i, a) +
+    dep(i, b)): a broker values its standing and the trade a war puts at risk.
+    """
+    return mediation_value * tie_strength + trade_share * w_economic * economic_weight * (
+        dependence_on_parties
+    )
+
+
+def arms_surge_utility(value: float, *, arms_cost: float, risk: float) -> float:
+    """Utility of surging arms to a belligerent (7.6): B − arms_cost ρ, against 0 for none."""
+    return value - arms_cost * risk
+
+
+def territory_value(held: float) -> float:
+    """Concave value of holding a share of a theatre: v(h) = 1 − (1 − h)², so v(0)=0, v(1)=1.
+
+    Diminishing returns: the first ground taken is worth most (marginal value 2 (1 − h)),
+    which lets an advancing side stop short of taking everything.
+    """
+    return 1.0 - (1.0 - held) ** 2
+
+
+def marginal_territory_value(held: float) -> float:
+    """Derivative of :func:`territory_value`: 2 (1 − h)."""
+    return 2.0 * (1.0 - held)
+
+
+def expected_gain(control: float, p_owner: float, rate: float, owner_side: bool) -> float:
+    """Return the expected change of a side's share of the theatre over the next week.
+
+    E[Δ] = rate·p − rate·(1−p), truncated so control stays in [0, 1]; negated for the occupier.
+    """
+    up = min(rate, 1.0 - control)
+    down = min(rate, control)
+    gain = p_owner * up - (1.0 - p_owner) * down
+    return gain if owner_side else -gain
+
+
+def fight_utility(
+    gain: float,
+    weekly_loss: float,
+    worn: float,
+    *,
+    w_territory: float,
+    stake: float,
+    claim: float,
+    base_cost: float,
+    risk: float,
+    war_weariness: float,
+) -> float:
+    """Utility of fighting on for a week (7.7; after Wagner 2000 and Slantchev 2003).
+
+    w_territory × stake × claim × expected valued gain − war_cost ρ × weekly losses −
+    war_weariness × share of force lost: fighting reveals the balance week by week, and a side
+    settles when its expected gain no longer pays for its losses.
+    """
+    return (
+        w_territory * stake * claim * gain - base_cost * risk * weekly_loss - war_weariness * worn
+    )
+
+
+def valued_gain(
+    control: float, p_owner: float, rate: float, owner_side: bool, held: float
+) -> float:
+    """Expected change of a side's share next week, valued at the margin (7.7).
+
+    :func:`expected_gain` × :func:`marginal_territory_value` of the share the side holds.
+    """
+    return expected_gain(control, p_owner, rate, owner_side) * marginal_territory_value(held)
+
+
+def weekly_attrition(rate: float, enemy_force: float, own_force: float) -> float:
+    """Share of a side's force lost in a week of square-law fire: rate × F_enemy / F_own."""
+    return rate * enemy_force / own_force
+
+
+def settle_utility(ceasefire_bonus: float, mediation: float) -> float:
+    """Utility of seeking a ceasefire (7.7): ceasefire_bonus × mediation factor."""
+    return ceasefire_bonus * mediation
+
+
+def mediation_factor(has_broker: bool, can_police: bool, peacekeeper_factor: float) -> float:
+    """0 without a mediator or proposer, 1 with one, ``peacekeeper_factor`` if one can police.
+
+    Fearon (1995): a third party able to enforce a deal eases the commitment problem.
+    """
+    if not has_broker:
+        return 0.0
+    return peacekeeper_factor if can_police else 1.0
+
+
+def claim_share(state: str, owner: str, claimants: Collection[str], conquest_share: float) -> float:
+    """Share of a theatre's stake a state values: 1 for its owner or a claimant, else less.
+
+    Limited aims: a state without a claim values conquest at ``conquest_share``.
+    """
+    return 1.0 if state == owner or state in claimants else conquest_share
+
+
+def attack_utility(
+    win_probability: float,
+    held: float,
+    *,
+    w_territory: float,
+    stake: float,
+    claim: float,
+    base_cost: float,
+    risk: float,
+) -> float:
+    """Utility of a challenger's attack (7.8).
+
+    w_territory × stake × claim × (1 − v(h)) × (2p − 1) − war cost, with v the concave value
+    of the share h it holds and p its odds against the expected defence (deterrence by
+    extended alliances: Walt 1987; Crescenzi 2007).
+    """
+    prize = stake * claim * (1.0 - territory_value(held))
+    return w_territory * prize * (2.0 * win_probability - 1.0) - war_cost(
+        base_cost, risk, win_probability
+    )
+
+
+def hold_utility(
+    attack: float | None, weeks: int, *, hold_share: float, mobilisation_cost: float
+) -> float:
+    """Utility of holding a mobilisation (7.8): the option value of attacking later, less upkeep.
+
+    hold_share × max(0, U_attack) − mobilisation_cost × weeks; without an attack option (the
+    target is an ally) only the upkeep.
+    """
+    option = hold_share * max(0.0, attack) if attack is not None else 0.0
+    return option - mobilisation_cost * weeks
+
+
+def stand_down_utility(stand_down_cost: float) -> float:
+    """Utility of standing down (7.8): the loss of face, −stand_down_cost."""
+    return -stand_down_cost
+
+
+# --- 7.9 Pledges and hard constraints ------------------------------------------------------
+
+
+def pledge_covers(pledge: AllianceTie, theatre: str, owner: str, *, protege: str) -> bool:
+    """Whether a war in ``theatre`` lies within a pledge's territorial scope (Leeds et al. 2002).
+
+    ``own_territory`` scope covers only wars fought on the protected state's own territory
+    (the CSTO's treaty area did not include Karabakh); a ``theatres`` list narrows the scope
+    further. ``protege`` is the state the pledge protects here (either end of a mutual tie).
+    """
+    if pledge.theatres and theatre not in pledge.theatres:
+        return False
+    return pledge.scope == "any" or owner == protege
+
+
+def pledge_applies(
+    pledge: AllianceTie, protege_is_defender: bool, theatre: str, owner: str, *, protege: str
+) -> bool:
+    """Whether a war invokes a pledge, by its ATOP conditions (Leeds et al. 2002).
+
+    Defence and consultation pledges are invoked when the protected state is attacked, offence
+    pledges when it attacks, and only within the pledge's scope (:func:`pledge_covers`).
+    Neutrality and non-aggression pledges are never invoked; they only forbid fighting the
+    partner.
+    """
+    if pledge.obligation in ("neutrality", "non_aggression"):
+        return False
+    if pledge.obligation == "offence" and protege_is_defender:
+        return False
+    if pledge.obligation in ("defence", "consultation") and not protege_is_defender:
+        return False
+    return pledge_covers(pledge, theatre, owner, protege=protege)
+
+
+def consultation_done(invoked_step: int, now: int, delay: float) -> bool:
+    """Whether a pledge's consultation delay has passed (it may be honoured from then on)."""
+    return now - invoked_step >= math.ceil(delay)
+
+
+def may_join(allied_with_other_side: bool, delays: Sequence[float], start: int, now: int) -> bool:
+    """Whether a state may join a war on a side: never against an ally, never before consulting.
+
+    ``delays`` are the consultation delays of its pledges to members of the side that cover the
+    war (:func:`pledge_covers`): a state acting for a partner where their pledge holds acts
+    under it, whoever fired first, so it waits out the shortest delay since the war began (the
+    2010 Turkey–Azerbaijan agreement, D001). Outside every pledge's scope it acts as any
+    bystander. Invocation (:func:`pledge_applies`) adds the direction of attack and decides
+    whether the pledge is owed, not whether the state may act.
+    """
+    if allied_with_other_side:
+        return False
+    return not delays or consultation_done(start, now, min(delays))
+
+
+# --- 7.10-7.11 Fighting and its end -----------------------------------------------------------
 
 
 def tullock_share(x_a: float, x_b: float, decisiveness: float) -> float:
@@ -64,86 +401,6 @@ def lanchester_square_step(
     return max(0.0, a - beta * b * dt), max(0.0, b - alpha * a * dt)
 
 
-def lanchester_square_exact(
-    a0: float, b0: float, alpha: float, beta: float, t: float
-) -> tuple[float, float]:
-    """Return the exact solution of the square law at time ``t`` (before either side is gone).
-
-    With ω = √(αβ): A(t) = a0 cosh ωt − b0 √(β/α) sinh ωt and B(t) = b0 cosh ωt − a0 √(α/β)
-    sinh ωt (Lanchester 1916; Taylor 1983, *Lanchester Models of Warfare*). Along it
-    α A² − β B² stays equal to α a0² − β b0². Needs α, β > 0; valid until a side reaches 0.
-    """
-    omega = math.sqrt(alpha * beta)
-    c, s = math.cosh(omega * t), math.sinh(omega * t)
-    return a0 * c - b0 * math.sqrt(beta / alpha) * s, b0 * c - a0 * math.sqrt(alpha / beta) * s
-
-
-def lanchester_square_annihilation_time(a0: float, b0: float, alpha: float, beta: float) -> float:
-    """Return when the weaker side of the square law is annihilated (``inf`` on a draw).
-
-    Side B is the loser when α a0² > β b0²; it reaches 0 when tanh(ωt) = b0 √β / (a0 √α), so
-    t = atanh(b0 √β / (a0 √α)) / ω, and symmetrically for A (Taylor 1983). Needs α, β > 0.
-    """
-    omega = math.sqrt(alpha * beta)
-    strength_a, strength_b = a0 * math.sqrt(alpha), b0 * math.sqrt(beta)
-    if strength_a == strength_b:
-        return math.inf
-    ratio = min(strength_a, strength_b) / max(strength_a, strength_b)
-    return math.atanh(ratio) / omega
-
-
-def tullock_symmetric_equilibrium(value: float, decisiveness: float, players: int = 2) -> float:
-    """Return each player's spending in the symmetric Nash equilibrium of a Tullock contest.
-
-    Each of n risk-neutral players spending x against the others' x wins the prize V with
-    probability x^r / Σ x_j^r; the symmetric equilibrium is x* = r V (n − 1) / n² (Tullock
-    1980; Nitzan 1994, *Eur. J. Political Economy* 10), a pure equilibrium for r ≤ n / (n − 1).
-    Two players with r = 1 each spend V / 4. Offered for analysis and tests: the model's
-    contests are between forces already in the field, not chosen outlays.
-    """
-    return decisiveness * value * (players - 1) / players**2
-
-
-def richardson_step(
-    x: float,
-    y: float,
-    rates: tuple[float, float, float, float],
-    grievances: tuple[float, float],
-    dt: float = 1.0,
-) -> tuple[float, float]:
-    """Advance Richardson's (1960) arms race by one explicit Euler step.
-
-    dx/dt = k y − a x + g and dy/dt = l x − b y + h, with ``rates`` = (k, l, a, b): reaction to
-    the rival's arms (k, l) and fatigue (a, b), and ``grievances`` = (g, h). Offered for
-    analysis: the model itself moves arms by ties and wartime surges, not by this law.
-    """
-    k, l_, a, b = rates
-    g, h = grievances
-    return x + (k * y - a * x + g) * dt, y + (l_ * x - b * y + h) * dt
-
-
-def richardson_equilibrium(
-    rates: tuple[float, float, float, float], grievances: tuple[float, float]
-) -> tuple[float, float] | None:
-    """Return the fixed point of Richardson's arms race, or None when it does not exist.
-
-    x* = (k h + b g) / (a b − k l), y* = (l g + a h) / (a b − k l); it is stable exactly when
-    a b > k l (Richardson 1960, *Arms and Insecurity*). None when a b = k l.
-    """
-    k, l_, a, b = rates
-    g, h = grievances
-    det = a * b - k * l_
-    if det == 0:
-        return None
-    return (k * h + b * g) / det, (l_ * g + a * h) / det
-
-
-def richardson_stable(rates: tuple[float, float, float, float]) -> bool:
-    """Whether Richardson's equilibrium attracts every path: fatigue beats reaction, a b > k l."""
-    k, l_, a, b = rates
-    return a * b > k * l_
-
-
 def control_after_week(control: float, days_won: int, days: int, rate: float) -> float:
     """Return the owner's share of a theatre after a week of daily contests.
 
@@ -154,87 +411,17 @@ def control_after_week(control: float, days_won: int, days: int, rate: float) ->
     return min(1.0, max(0.0, control + change))
 
 
-def expected_gain(control: float, p_owner: float, rate: float, owner_side: bool) -> float:
-    """Return the expected change of a side's share of the theatre over the next week.
-
-    E[Δ] = rate·p − rate·(1−p), truncated so control stays in [0, 1]; negated for the occupier.
-    """
-    up = min(rate, 1.0 - control)
-    down = min(rate, control)
-    gain = p_owner * up - (1.0 - p_owner) * down
-    return gain if owner_side else -gain
+def capitulates(strength: float, threshold: float) -> bool:
+    """Whether a belligerent gives up the theatre: its remaining force is below ``threshold``."""
+    return strength < threshold
 
 
-def territory_value(held: float) -> float:
-    """Concave value of holding a share of a theatre: v(h) = 1 − (1 − h)², so v(0)=0, v(1)=1.
-
-    Diminishing returns: the first ground taken is worth most (marginal value 2 (1 − h)),
-    which lets an advancing side stop short of taking everything.
-    """
-    return 1.0 - (1.0 - held) ** 2
+def ceasefire_agreed(primaries: Iterable[str], settling: Collection[str]) -> bool:
+    """Whether a war ends in a ceasefire: both primaries chose to settle in the same week."""
+    return all(state in settling for state in primaries)
 
 
-def marginal_territory_value(held: float) -> float:
-    """Derivative of :func:`territory_value`: 2 (1 − h)."""
-    return 2.0 * (1.0 - held)
-
-
-def war_cost(base: float, risk_factor: float, win_probability: float) -> float:
-    """Expected cost of going to war: base × risk factor × (1 + risk of defeat).
-
-    The risk of defeat is 1 − p for the contest success p of the side joined (Tullock 1980).
-    """
-    return base * risk_factor * (1.0 + (1.0 - win_probability))
-
-
-def arms_multiplier(stock_bn: float, effect: float) -> float:
-    """Return the capability multiplier from an arms stock: 1 + effect · stock (in $bn).
-
-    Precision systems enter the stock already weighted (see :func:`weighted_volume`).
-    """
-    return 1.0 + effect * stock_bn
-
-
-def weighted_volume(volume_usd_m: float, precision: bool, precision_multiplier: float) -> float:
-    """Convert a delivery in $m to stock units ($bn, precision systems weighted up)."""
-    return volume_usd_m / 1000.0 * (precision_multiplier if precision else 1.0)
-
-
-def noisy_or(weights: Iterable[float]) -> float:
-    """Combine tie weights in [0, 1] as 1 − Π(1 − w): bounded, and more ties never weigh less."""
-    remaining = 1.0
-    for w in weights:
-        # Same clamp as min(1, max(0, w)), NaN to 0, without two builtin calls per weight.
-        remaining *= 1.0 - (1.0 if w >= 1.0 else w if w > 0.0 else 0.0)
-    return 1.0 - remaining
-
-
-def pledge_applies(
-    pledge: AllianceTie, protege_is_defender: bool, theatre: str, owner: str, *, protege: str
-) -> bool:
-    """Whether a pledge is invoked by a war, by its ATOP conditions (Leeds et al. 2002).
-
-    Defence and consultation pledges are invoked when the protected state is attacked; offence
-    pledges when it attacks. ``own_territory`` scope covers only wars fought on the protected
-    state's own territory (the CSTO's treaty area did not include Karabakh); a ``theatres`` list
-    narrows the scope further. ``protege`` is the state the pledge protects here (either end of
-    a mutual tie). Neutrality and non-aggression pledges are never invoked; they only forbid
-    fighting the partner.
-    """
-    if pledge.obligation in ("neutrality", "non_aggression"):
-        return False
-    if pledge.obligation == "offence" and protege_is_defender:
-        return False
-    if pledge.obligation in ("defence", "consultation") and not protege_is_defender:
-        return False
-    if pledge.theatres and theatre not in pledge.theatres:
-        return False
-    return pledge.scope == "any" or owner == protege
-
-
-def consultation_done(invoked_step: int, now: int, delay: float) -> bool:
-    """Whether a pledge's consultation delay has passed (it may be honoured from then on)."""
-    return now - invoked_step >= math.ceil(delay)
+# --- 7.12-7.13 Trust and arms --------------------------------------------------------------
 
 
 def trust_update(trust: float, honoured: bool, rate: float) -> float:
@@ -253,6 +440,18 @@ def relax(value: float, target: float, rate: float) -> float:
 def reliability(honoured: int, invoked: int) -> float:
     """Share of invoked pledges honoured (Leeds, Long & Mitchell 2000); nan before any."""
     return honoured / invoked if invoked else math.nan
+
+
+# --- 7.2, 7.16 Tie network -------------------------------------------------------------------
+
+
+def noisy_or(weights: Iterable[float]) -> float:
+    """Combine tie weights in [0, 1] as 1 − Π(1 − w): bounded, and more ties never weigh less."""
+    remaining = 1.0
+    for w in weights:
+        # Same clamp as min(1, max(0, w)), NaN to 0, without two builtin calls per weight.
+        remaining *= 1.0 - (1.0 if w >= 1.0 else w if w > 0.0 else 0.0)
+    return 1.0 - remaining
 
 
 def pair_sign(positive: float, negative: float) -> int:

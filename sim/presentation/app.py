@@ -1,8 +1,9 @@
 """Classroom app: pick a scenario, move a lever, watch the network and the outcome change.
 
-Run it with ``alliance-sim app`` (or ``solara run sim/app.py``). Every browser tab gets its
-own scenario, settings and model: all state lives in ``use_reactive`` inside the components
-(:func:`Page`, :func:`Main`), never at module level, so a class of students can share one server.
+Run it with ``alliance-sim app`` (or ``solara run sim/presentation/app.py``). Every browser
+tab gets its own scenario, settings and model: all state lives in ``use_reactive`` inside the
+components (:func:`Page`, :func:`Main`), never at module level, so a class of students can
+share one server.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import matplotlib as mpl
 import solara
 
 from sim.loading.builtin import builtin_scenarios
-from sim.loading.scenarios import LoadedScenario
+from sim.loading.scenarios import LoadedScenario, load_scenario
 from sim.model.model import AllianceModel
 from sim.presentation.classroom import (
     MAX_ARMS_FACTOR,
@@ -32,7 +33,7 @@ from sim.presentation.classroom import (
     outcome_summary,
     stored_from_model,
 )
-from sim.presentation.plots import STYLE
+from sim.presentation.plot_base import STYLE
 
 REPLICATES = 5
 KEY = (
@@ -67,54 +68,63 @@ def Lever(
 def Levers(loaded: LoadedScenario, settings: solara.Reactive[Settings]) -> None:
     """Sliders and switches; each change becomes the scenario's levers, overrides, events."""
     s = settings.value
+    # Each handler changes the settings of the moment it is called (settings.value), not those
+    # of this render (s): two quick moves must both count.
 
-    def put(**changes: object) -> None:
-        settings.set(dataclasses.replace(settings.value, **changes))
+    def distracted(value: bool) -> None:
+        settings.set(dataclasses.replace(settings.value, russia_distracted=value))
+
+    def drones(value: bool) -> None:
+        settings.set(dataclasses.replace(settings.value, turkish_drones=value))
+
+    def israel_cut(value: bool) -> None:
+        settings.set(dataclasses.replace(settings.value, israel_cut=value))
+
+    def commitment_of(state: str) -> Callable[[float], None]:
+        def on_value(value: float) -> None:
+            now = settings.value
+            settings.set(dataclasses.replace(now, commitment={**now.commitment, state: value}))
+
+        return on_value
+
+    def arms_of(tie: str) -> Callable[[float], None]:
+        def on_value(value: float) -> None:
+            now = settings.value
+            settings.set(dataclasses.replace(now, arms={**now.arms, tie: value}))
+
+        return on_value
+
+    def risk_of_all(value: float) -> None:
+        every = dict.fromkeys(s.risk_appetite, value)
+        settings.set(dataclasses.replace(settings.value, risk_appetite=every))
+
+    def weight_of_all(value: float) -> None:
+        every = dict.fromkeys(s.economic_weight, value)
+        settings.set(dataclasses.replace(settings.value, economic_weight=every))
 
     solara.Markdown("### Events")
     solara.Switch(
-        label="Russia distracted elsewhere",
-        value=s.russia_distracted,
-        on_value=lambda v: put(russia_distracted=v),
+        label="Russia distracted elsewhere", value=s.russia_distracted, on_value=distracted
     )
-    solara.Switch(
-        label="Turkish drones and arms",
-        value=s.turkish_drones,
-        on_value=lambda v: put(turkish_drones=v),
-    )
-    solara.Switch(
-        label="Israeli supplies cut", value=s.israel_cut, on_value=lambda v: put(israel_cut=v)
-    )
+    solara.Switch(label="Turkish drones and arms", value=s.turkish_drones, on_value=drones)
+    solara.Switch(label="Israeli supplies cut", value=s.israel_cut, on_value=israel_cut)
     solara.Markdown("### Honouring pledges (commitment)")
     for state in sorted(s.commitment):
-        Lever(
-            f"{state}: {s.commitment[state]:.2f}",
-            s.commitment[state],
-            lambda v, st=state: put(commitment={**settings.value.commitment, st: v}),
-        )
+        Lever(f"{state}: {s.commitment[state]:.2f}", s.commitment[state], commitment_of(state))
     solara.Markdown("### Arms support (× scenario volume)")
     for tie in arms_ties(loaded):
         factor = s.arms.get(tie.id, 1.0)
         Lever(
             f"{tie.source} → {tie.target}: {factor:.2f}×",
             factor,
-            lambda v, t=tie.id: put(arms={**settings.value.arms, t: v}),
+            arms_of(tie.id),
             MAX_ARMS_FACTOR,
         )
     solara.Markdown("### Every state")
     risk = sum(s.risk_appetite.values()) / len(s.risk_appetite)
-    Lever(
-        f"Risk appetite: {risk:.2f}",
-        risk,
-        lambda v: put(risk_appetite=dict.fromkeys(s.risk_appetite, v)),
-    )
+    Lever(f"Risk appetite: {risk:.2f}", risk, risk_of_all)
     weight = sum(s.economic_weight.values()) / len(s.economic_weight)
-    Lever(
-        f"Weight of energy and trade ties: {weight:.2f}",
-        weight,
-        lambda v: put(economic_weight=dict.fromkeys(s.economic_weight, v)),
-        3.0,
-    )
+    Lever(f"Weight of energy and trade ties: {weight:.2f}", weight, weight_of_all, 3.0)
 
 
 @solara.component
@@ -124,7 +134,8 @@ def Page() -> None:
     solara.Title("alliance-sim classroom")
     builtin = builtin_scenarios()
     first = "classroom" if "classroom" in builtin else next(iter(builtin))
-    initial = solara.use_memo(lambda: open_scenario(builtin[first])[0], [])
+    # A built-in scenario that does not load is a broken installation: the error shows.
+    initial = solara.use_memo(lambda: load_scenario(builtin[first]), [])
     loaded = solara.use_reactive(initial)
     settings = solara.use_reactive(default_settings(initial))
     choice = solara.use_reactive(first)
@@ -137,14 +148,15 @@ def Page() -> None:
             loaded.set(found)
             settings.set(default_settings(found))
 
+    def pick(name: str) -> None:
+        choice.set(name)
+        show(*open_scenario(builtin[name]))
+
     with solara.Columns([1, 3]):
         with solara.Column():
             solara.Markdown("## Scenario")
             solara.Select(
-                "Built-in scenario",
-                values=list(builtin),
-                value=choice.value,
-                on_value=lambda name: (choice.set(name), show(*open_scenario(builtin[name]))),
+                "Built-in scenario", values=list(builtin), value=choice.value, on_value=pick
             )
             solara.InputText("…or the path of a scenario file", value=path_text)
             solara.Button(
@@ -183,7 +195,9 @@ def Main(loaded: LoadedScenario, settings: Settings) -> None:
     week = solara.use_reactive(0)
     weeks = min(week.value, sc.steps)
     model = solara.use_memo(lambda: run_to(applied, weeks), [applied, weeks])
-    comparison = solara.use_reactive(("", None))
+    # The comparison's Markdown table and the settings it was run for (None: not run yet).
+    nothing: tuple[str, LoadedScenario | None] = ("", None)
+    comparison = solara.use_reactive(nothing)
 
     def run_comparison() -> None:
         before = apply_settings(loaded, default_settings(loaded))

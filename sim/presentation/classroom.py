@@ -1,13 +1,12 @@
 """Classroom what-ifs: slider settings applied to a scenario, replicates, outcomes in words.
 
-Pure functions behind the browser app (:mod:`sim.app`) and the notebooks. A setting never
-changes the model: it becomes scenario levers, overrides and events, exactly what a scenario
-file could say, so a what-if in class is a scenario a student could write down.
+Pure functions behind the browser app (:mod:`sim.presentation.app`) and the notebooks. A
+setting never changes the model: it becomes scenario levers, overrides and events, exactly what
+a scenario file could say, so a what-if in class is a scenario a student could write down.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import math
 import tempfile
 from dataclasses import dataclass, field
@@ -16,26 +15,22 @@ from pathlib import Path
 import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
-from pydantic import TypeAdapter, ValidationError
 
 from sim.experiments.run import build_model, run_scenario
-from sim.loading.errors import first_error
-from sim.loading.scenarios import LoadedScenario, apply_overrides, load_scenario
+from sim.loading.scenarios import LoadedScenario, load_scenario, with_changes
 from sim.model.metrics import summarise_run
 from sim.model.model import AllianceModel
-from sim.presentation.plots import (
+from sim.presentation.network_plot import (
     TIE_STYLE,
     NetworkCanvas,
-    Stored,
     circle_layout,
     network_figure,
     node_radii,
-    panel_control,
-    panel_counts,
-    panel_escalation,
 )
+from sim.presentation.plot_base import Stored
+from sim.presentation.timeseries_plot import panel_control, panel_counts, panel_escalation
+from sim.schema.columns import CONTROL, GAIN, INTERVENED, column
 from sim.schema.errors import InputError
-from sim.schema.scenario import Event, Levers
 from sim.schema.world import ArmsTie
 
 #: The three event switches of the app: the tie or state each one acts on.
@@ -46,7 +41,6 @@ DISTRACTED = "Russia"
 DISTRACTION_LEVEL = 0.5
 #: Largest arms multiplier: three times the scenario's volume.
 MAX_ARMS_FACTOR = 3.0
-_EVENT = TypeAdapter(Event)
 
 
 @dataclass(frozen=True)
@@ -146,8 +140,8 @@ def default_settings(loaded: LoadedScenario) -> Settings:
     )
 
 
-def _events(loaded: LoadedScenario, settings: Settings) -> list[Event]:
-    """The scenario's timeline with the three switches applied."""
+def _events(loaded: LoadedScenario, settings: Settings) -> list[dict[str, object]]:
+    """The scenario's timeline with the three switches applied, as scenario-file tables."""
     base = default_settings(loaded)
     events = list(loaded.scenario.events)
     added: list[dict[str, object]] = []
@@ -169,7 +163,7 @@ def _events(loaded: LoadedScenario, settings: Settings) -> list[Event]:
         else:
             events = [e for e in events if getattr(e, "tie", None) != ISRAEL_TIE]
     # Added events go first: at week 0 they set the stage before any offensive of that week.
-    return [_EVENT.validate_python(e, context={"scenario": True}) for e in added] + events
+    return added + [e.model_dump(exclude_none=True) for e in events]
 
 
 def apply_settings(loaded: LoadedScenario, settings: Settings) -> LoadedScenario:
@@ -184,7 +178,9 @@ def apply_settings(loaded: LoadedScenario, settings: Settings) -> LoadedScenario
 
     Raises:
         InputError: if a setting is out of range (a commitment above 1, an arms multiplier
-            above 3), naming the scenario file and the field.
+            above 3), naming the scenario file and the field. Levers, overrides and events
+            go through :func:`sim.loading.scenarios.with_changes`, so they get exactly the
+            checks a scenario file gets.
     """
     sc = loaded.scenario
     levers = {name: lv.model_dump(exclude_none=True) for name, lv in sc.levers.items()}
@@ -200,20 +196,8 @@ def apply_settings(loaded: LoadedScenario, settings: Settings) -> LoadedScenario
             )
         if factor != 1.0:
             overrides[f"ties.{tie.id}.volume_usd_m"] = factor * tie.volume_usd_m.value
-    checked = {}
-    for name, values in levers.items():
-        try:
-            checked[name] = Levers.model_validate(values)
-        except ValidationError as error:
-            inner = first_error(loaded.path, error)
-            raise InputError(loaded.path, f"levers.{name}.{inner.field}", inner.message) from None
-    scenario = sc.model_copy(
-        update={"levers": checked, "overrides": overrides, "events": _events(loaded, settings)}
-    )
-    # The loaded world already holds the file's own settings, so applying them again changes
-    # nothing; only the new values change, with the same checks as a scenario file gets.
-    world = apply_overrides(loaded.path, scenario, loaded.world)
-    return dataclasses.replace(loaded, scenario=scenario, world=world)
+    events = _events(loaded, settings)
+    return with_changes(loaded, levers=levers, overrides=overrides, events=events)
 
 
 def new_model(loaded: LoadedScenario, replicate: int = 0) -> AllianceModel:
@@ -235,18 +219,16 @@ def outcome_summary(loaded: LoadedScenario, model: AllianceModel) -> list[str]:
     Returns:
         Sentences such as "Azerbaijan attacked Armenia in karabakh in week 0.",
         "Turkey supplied arms to Azerbaijan from week 0.", "Did not intervene: Iran, Russia.",
-        "Ceasefire in week 6.", from the model's action log and weekly records.
+        "Ceasefire in week 6.", from the model's wars, action log and weekly records.
     """
     log = model.log
-    wars = [row for row in log if row["action"] == "war"]
-    if not wars:
+    if not model.wars:
         return [f"No war in {model.week} week{'s' * (model.week != 1)}."]
     lines = [
-        f"{row['state']} attacked {row['other']} in {row['detail'].removeprefix('offensive in ')}"
-        f" in week {row['step']}."
-        for row in wars
+        f"{war.attackers[0]} attacked {war.defenders[0]} in {war.theatre} in week {war.start}."
+        for war in model.wars
     ]
-    fighters = {row["state"] for row in wars} | {row["other"] for row in wars}
+    fighters = {state for war in model.wars for state in war.primaries}
     verbs = {
         "supply_arms": "supplied arms to {other} from week {step}",
         "intervene": "intervened for {other} in week {step}",
@@ -277,7 +259,7 @@ def outcome_summary(loaded: LoadedScenario, model: AllianceModel) -> list[str]:
         lines.append(f"Still at war in week {model.week}.")
     start, now = model.records[0], model.records[-1]
     for name, theatre in loaded.world.theatres.items():
-        before, after = start[f"control_{name}"], now[f"control_{name}"]
+        before, after = start[column(CONTROL, name)], now[column(CONTROL, name)]
         if not math.isclose(before, after, abs_tol=0.005):
             lines.append(
                 f"{theatre.owner} holds {_percent(after)} of {name} "
@@ -317,11 +299,11 @@ def compare(before: LoadedScenario, after: LoadedScenario, replicates: int = 5) 
         }
         for name, theatre in before.world.theatres.items():
             table[f"{name}: ground gained by {theatre.owner} (mean)"] = float(
-                summary[f"gain_{name}"].mean()
+                summary[column(GAIN, name)].mean()
             )
         for state in sorted(before.world.states):
             table[f"runs in which {state} intervened"] = float(
-                summary[f"intervened_{state}"].astype(bool).mean()
+                summary[column(INTERVENED, state)].astype(bool).mean()
             )
         rows[label] = table
     frame = pd.DataFrame(rows)
@@ -340,14 +322,15 @@ def comparison_markdown(table: pd.DataFrame) -> str:
 
 
 def stored_from_model(loaded: LoadedScenario, model: AllianceModel) -> Stored:
-    """The tables of one live run, shaped like a results folder so :mod:`sim.plots` draws them.
+    """The tables of one live run, shaped like a results folder, for the figure modules.
 
     Args:
         loaded: The scenario the model runs (for its name).
         model: A model stepped any number of weeks.
 
     Returns:
-        A :class:`sim.plots.Stored` of replicate 0, with the network of the current week.
+        A :class:`~sim.presentation.plot_base.Stored` of replicate 0, with the network of the
+        current week.
     """
     return Stored(
         name=loaded.scenario.name,
@@ -380,14 +363,14 @@ def network_now(stored: Stored) -> Figure:
 def live_figure(stored: Stored) -> Figure:
     """Escalation, territory and who fights or intervenes, week by week, for a live run.
 
-    Three of the panels of :func:`sim.plots.timeseries_figure`, side by side, so each is large
-    enough to read from the back of a classroom.
+    Three of the panels of :func:`~sim.presentation.timeseries_plot.timeseries_figure`, side
+    by side, so each is large enough to read from the back of a classroom.
     """
     figure = Figure(figsize=(13, 4.5), layout="constrained")
     axes = figure.subplots(1, 3, sharex=True)
     panel_escalation(axes[0], stored)
     panel_control(axes[1], stored)
-    fighting = {"fighting": "fighting_", "intervening": "intervening_"}
+    fighting = {"fighting": "fighting", "intervening": "intervening"}
     panel_counts(axes[2], stored, fighting, "")
     # Shorter titles than the saved figure's: three panels share one row here.
     axes[1].set_title("Territory held by its owner")

@@ -59,7 +59,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def cmd_sweep(args: argparse.Namespace) -> int:
     """Run every replicate of every design point of a scenario; stream results to Parquet."""
-    from sim.experiments.sweep.sweep import run_sweep
+    from sim.experiments.sweep import run_sweep
 
     loaded = load_scenario(resolve_scenario(args.scenario))
     out = Path(args.out)
@@ -74,7 +74,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     )
     reported = not args.no_report and report.runs_done > 0  # nothing to analyse otherwise
     if reported:
-        from sim.experiments.analysis import sweep_report
+        from sim.presentation.report import sweep_report
 
         sweep_report(out)
     design = report.design
@@ -91,7 +91,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
 
 def cmd_compare(args: argparse.Namespace) -> int:
     """Compare the outcomes of sweep folders side by side; write PNGs and an HTML report."""
-    from sim.experiments.analysis import compare_report
+    from sim.presentation.report import compare_report
 
     for path in compare_report([Path(f) for f in args.sweeps], Path(args.out)):
         print(path)
@@ -162,7 +162,7 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 
 def cmd_app(args: argparse.Namespace) -> int:
-    """Serve the classroom app (sim/app.py, on Solara) until Ctrl+C."""
+    """Serve the classroom app (sim/presentation/app.py, on Solara) until Ctrl+C."""
     import importlib.util
     import os
     import signal

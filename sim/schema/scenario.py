@@ -11,7 +11,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, StrictFloat, StrictInt
 
-from sim.schema.world import BUILTIN_WORLD, Strict, Tie
+from sim.schema.world import BUILTIN_WORLD, Strict, Tie, union_kinds
 
 MAX_STEPS = 1000
 MAX_REPLICATES = 100_000
@@ -110,6 +110,9 @@ Event = Annotated[
     | Normalisation,
     Field(discriminator="kind"),
 ]
+
+#: The kinds of event a scenario's timeline may hold, from the :data:`Event` union.
+EVENT_KINDS: tuple[str, ...] = union_kinds(Event)
 
 
 class Levers(Strict):

@@ -8,9 +8,11 @@ derived by a stated formula, or an assumption with a reason and a range for sens
 from __future__ import annotations
 
 import math
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, model_validator
+
+from sim.schema.vocabulary import Obligation, Scope
 
 BUILTIN_WORLD = "builtin"
 
@@ -172,8 +174,8 @@ class AllianceTie(TieBase):
     """A pledge typed by ATOP obligation (Leeds et al. 2002), with its conditions."""
 
     kind: Literal["alliance"]
-    obligation: Literal["defence", "offence", "neutrality", "non_aggression", "consultation"]
-    scope: Literal["own_territory", "any"] = "own_territory"
+    obligation: Obligation
+    scope: Scope = "own_territory"
     theatres: list[str] = []
     strength: Figure
     consultation_delay: Figure
@@ -250,6 +252,26 @@ Tie = Annotated[
 ]
 
 
+def union_kinds(union: object) -> tuple[str, ...]:
+    """List the ``kind`` tags of a discriminated union of models, in the union's order.
+
+    Args:
+        union: An ``Annotated[A | B | ..., Field(discriminator="kind")]`` whose members are
+            pydantic models, each with a ``kind`` field typed as a ``Literal``.
+
+    Returns:
+        Every value of every member's ``kind`` Literal: the tags pydantic accepts.
+    """
+    members = get_args(get_args(union)[0])
+    return tuple(
+        tag for member in members for tag in get_args(member.model_fields["kind"].annotation)
+    )
+
+
+#: The kinds of tie a world or a ``tie_create`` event may give, from the :data:`Tie` union.
+TIE_KINDS: tuple[str, ...] = union_kinds(Tie)
+
+
 class Document(Strict):
     """A source document."""
 
@@ -276,32 +298,46 @@ class World(Strict):
 
     @model_validator(mode="after")
     def _references_exist(self) -> World:
-        names = sorted(self.states)
-        allowed = ", ".join(names)
+        self._check_theatre_states()
+        self._check_ties()
+        self._check_figures()
+        self._check_tie_evidence()
+        self._check_model_parameters()
+        return self
 
-        def check_state(where: str, name: str) -> None:
-            if name not in self.states:
-                raise ValueError(f"{where}: unknown state {name!r}; allowed: {allowed}")
+    def _check_state(self, where: str, name: str) -> None:
+        """Raise ValueError unless ``name`` is a state of this world."""
+        if name not in self.states:
+            allowed = ", ".join(sorted(self.states))
+            raise ValueError(f"{where}: unknown state {name!r}; allowed: {allowed}")
 
+    def _check_theatre_states(self) -> None:
+        """Every theatre's owner, holder and claimants are states."""
         for key, theatre in self.theatres.items():
-            check_state(f"theatres.{key}.owner", theatre.owner)
-            check_state(f"theatres.{key}.held_by", theatre.held_by)
+            self._check_state(f"theatres.{key}.owner", theatre.owner)
+            self._check_state(f"theatres.{key}.held_by", theatre.held_by)
             for claimant in theatre.claimants:
-                check_state(f"theatres.{key}.claimants", claimant)
+                self._check_state(f"theatres.{key}.claimants", claimant)
+
+    def _check_ties(self) -> None:
+        """Tie ids are unique; ties join two different states; alliances name theatres."""
         seen: set[str] = set()
         for i, tie in enumerate(self.ties):
             if tie.id in seen:
                 raise ValueError(f"ties[{i}].id: duplicate tie id {tie.id!r}")
             seen.add(tie.id)
             for a, b in tie.pairs():
-                check_state(f"ties[{i}] ({tie.id})", a)
-                check_state(f"ties[{i}] ({tie.id})", b)
+                self._check_state(f"ties[{i}] ({tie.id})", a)
+                self._check_state(f"ties[{i}] ({tie.id})", b)
                 if a == b:
                     raise ValueError(f"ties[{i}] ({tie.id}): a tie needs two different states")
             if isinstance(tie, AllianceTie):
                 for theatre in tie.theatres:
                     if theatre not in self.theatres:
                         raise ValueError(f"ties[{i}].theatres: unknown theatre {theatre!r}")
+
+    def _check_figures(self) -> None:
+        """Every figure cites a known document and is finite, >= 0, and <= 1 for shares."""
         for where, figure in iter_figures(self):
             if figure.doc is not None and figure.doc not in self.documents:
                 raise ValueError(f"{where}.doc: unknown document {figure.doc!r}")
@@ -309,10 +345,16 @@ class World(Strict):
                 raise ValueError(f"{where}: must be a finite number >= 0 (got {figure.value})")
             if where.rsplit(".", 1)[1] in UNIT_INTERVAL_FIELDS and figure.value > 1:
                 raise ValueError(f"{where}: must be between 0 and 1 (got {figure.value})")
+
+    def _check_tie_evidence(self) -> None:
+        """Every piece of tie evidence cites a known document."""
         for i, tie in enumerate(self.ties):
             for j, ev in enumerate(tie.evidence):
                 if ev.doc not in self.documents:
                     raise ValueError(f"ties[{i}].evidence[{j}].doc: unknown document {ev.doc!r}")
+
+    def _check_model_parameters(self) -> None:
+        """The [model] table gives exactly the parameters of :data:`MODEL_PARAMETERS`."""
         for name in self.model:
             if name not in MODEL_PARAMETERS:
                 raise ValueError(
@@ -324,7 +366,6 @@ class World(Strict):
                 f"model: missing {', '.join(missing)}; every world gives all of "
                 f"{', '.join(MODEL_PARAMETERS)} (the built-in world's [model] table has them all)"
             )
-        return self
 
     def param(self, name: str) -> float:
         """Return the value of model parameter ``name``."""
