@@ -8,8 +8,8 @@ from pathlib import Path
 from typing import assert_never
 
 from sim.schema.errors import InputError
+from sim.schema.limits import MAX_FIGURE
 from sim.schema.scenario import (
-    MAX_FIGURE,
     ArmsShipment,
     CeasefireProposal,
     Distraction,

@@ -11,12 +11,8 @@ from typing import Annotated, Literal
 
 from pydantic import Field, StrictFloat, StrictInt
 
+from sim.schema.limits import MAX_REPLICATES, MAX_SAMPLES, MAX_STEPS
 from sim.schema.world import BUILTIN_WORLD, Strict, Tie, union_kinds
-
-MAX_STEPS = 1000
-MAX_REPLICATES = 100_000
-#: Largest number a scenario may set: anything bigger is a typo, not a figure.
-MAX_FIGURE = 1e6
 
 
 class EventBase(Strict):
@@ -164,7 +160,7 @@ class Sweep(Strict):
     samples: StrictInt | None = Field(
         None,
         ge=2,
-        le=MAX_REPLICATES,
+        le=MAX_SAMPLES,
         description="Base samples: points for 'latin', N for 'sobol' (a power of 2; "
         "N*(D+2) points), trajectories for 'morris' (N*(D+1) points).",
     )

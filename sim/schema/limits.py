@@ -1,0 +1,32 @@
+"""Every size a user can ask for, bounded in one place.
+
+The scenario schema, the command-line flags and the sweep planner all read these, so a number
+refused in a file is refused on the command line too, and nothing big is allocated or written
+before the request has been checked against them.
+"""
+
+from __future__ import annotations
+
+#: Weekly steps of one run.
+MAX_STEPS = 1000
+#: Replicates of a scenario, or per design point of a sweep.
+MAX_REPLICATES = 100_000
+#: Largest number a scenario may set: anything bigger is a typo, not a figure.
+MAX_FIGURE = 1e6
+#: Largest world or scenario file read (bytes); a bigger file is refused before it is read.
+MAX_FILE_BYTES = 10 * 1024 * 1024
+#: Base samples of a sampled sweep design (points for 'latin', N for 'sobol', trajectories
+#: for 'morris').
+MAX_SAMPLES = 100_000
+#: Design points of a sweep (a grid's combinations, or a sampled design's rows).
+MAX_DESIGN_POINTS = 1_000_000
+#: Runs (points × replicates) a sweep starts without being told more: ``--max-runs`` raises it,
+#: up to :data:`MAX_RUNS_HARD`.
+MAX_RUNS_DEFAULT = 1_000_000
+MAX_RUNS_HARD = 100_000_000
+#: Worker processes of a local sweep (each holds about 150 MB).
+MAX_WORKERS = 256
+#: Runs per chunk of a sweep (a chunk's tables are held in memory).
+MAX_CHUNK_SIZE = 10_000
+#: Retries of a failed chunk.
+MAX_RETRIES = 100
