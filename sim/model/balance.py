@@ -210,8 +210,12 @@ def _least_frustrated_camps(G: nx.Graph, exact_limit: int) -> tuple[int, Camps]:
     rng = np.random.default_rng(_SEED)
     camps: Camps = {}
     total = 0
-    for component in nx.connected_components(H):
-        nodes = list(component)
+    # Components and their nodes in the graph's own node order, not in the order of the sets
+    # networkx returns (which follows string hashes, so changes with PYTHONHASHSEED): the
+    # heuristic's starts and tie-breaks then depend only on the graph.
+    position = {node: i for i, node in enumerate(H)}
+    components = [sorted(c, key=position.__getitem__) for c in nx.connected_components(H)]
+    for nodes in sorted(components, key=lambda c: position[c[0]]):
         index = {node: i for i, node in enumerate(nodes)}
         n = len(nodes)
         triples = [(index[a], index[b], int(s < 0)) for a, b, s in H.edges(nodes, data=SIGN)]
