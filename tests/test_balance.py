@@ -17,6 +17,7 @@ from sim.model.balance import (
     is_balanced,
     signed_graph,
     triangle_balance,
+    triangle_census,
     walk_balance_index,
 )
 
@@ -187,6 +188,24 @@ def test_negative_self_loop_is_always_frustrated():
 @given(signed_graphs(unsigned_edges=True))
 def test_triangle_balance_matches_brute_force(G):
     assert triangle_balance(G) == brute_triangles(G)
+
+
+@FAST
+@given(signed_graphs(unsigned_edges=True))
+def test_triangle_census_matches_brute_force(G):
+    expected = dict.fromkeys(("+++", "++-", "+--", "---"), 0)
+    for a, b, c in itertools.combinations(G.nodes, 3):
+        signs = [G.edges[x, y].get("sign", 0) if G.has_edge(x, y) else 0 for x, y in
+                 ((a, b), (b, c), (a, c))]
+        if 0 not in signs:
+            expected["+" * signs.count(1) + "-" * signs.count(-1)] += 1
+    assert triangle_census(G) == expected
+
+
+def test_gahuku_gama_triangle_census_adds_up_to_the_published_share():
+    census = triangle_census(gahuku_gama())
+    balanced = census["+++"] + census["+--"]
+    assert balanced / sum(census.values()) == pytest.approx(0.8676471, abs=5e-8)
 
 
 @FAST

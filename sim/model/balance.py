@@ -72,14 +72,45 @@ def signed_graph(edges: Iterable[tuple[Hashable, Hashable, int]]) -> nx.Graph:
     return G
 
 
+#: Sign patterns of a triangle, by its number of negative edges (0 to 3).
+TRIANGLE_PATTERNS = ("+++", "++-", "+--", "---")
+
+
 @nx.utils.not_implemented_for("directed")
 @nx.utils.not_implemented_for("multigraph")
+def triangle_census(G: nx.Graph) -> dict[str, int]:
+    """Count the signed triangles of a graph by sign pattern.
+
+    Heider's (1946) balance theory and Cartwright & Harary (1956): ``+++`` (three friends)
+    and ``+--`` (two friends with a common enemy) are balanced, ``++-`` and ``---`` are not;
+    Antal, Krapivsky & Redner (2005) follow the four counts under triad dynamics. Only
+    triangles whose three edges are all signed count; self-loops are ignored.
+
+    Args:
+        G: Undirected signed graph.
+
+    Returns:
+        The number of triangles of each pattern of :data:`TRIANGLE_PATTERNS`, keyed by it.
+    """
+    H = _signed_part(G, self_loops=False)
+    rank = {node: i for i, node in enumerate(H)}
+    counts = [0, 0, 0, 0]
+    # Enumerate each triangle once, as u < v < w in insertion order.
+    for u in H:
+        later = {v for v in H[u] if rank[v] > rank[u]}
+        for v in later:
+            for w in later.intersection(H[v]):
+                if rank[w] > rank[v]:
+                    signs = (H[u][v][SIGN], H[v][w][SIGN], H[u][w][SIGN])
+                    counts[sum(s < 0 for s in signs)] += 1
+    return dict(zip(TRIANGLE_PATTERNS, counts, strict=True))
+
+
 def triangle_balance(G: nx.Graph) -> tuple[int, int]:
     """Count the balanced triangles of a signed graph.
 
     A triangle is balanced when the product of its three edge signs is positive
-    (Cartwright & Harary 1956). Only triangles whose three edges are all signed count;
-    self-loops are ignored.
+    (Cartwright & Harary 1956): patterns ``+++`` and ``+--`` of :func:`triangle_census`.
 
     Args:
         G: Undirected signed graph.
@@ -87,19 +118,8 @@ def triangle_balance(G: nx.Graph) -> tuple[int, int]:
     Returns:
         ``(balanced, total)``: the number of balanced triangles and of all signed triangles.
     """
-    H = _signed_part(G, self_loops=False)
-    rank = {node: i for i, node in enumerate(H)}
-    balanced = total = 0
-    # Enumerate each triangle once, as u < v < w in insertion order.
-    for u in H:
-        later = {v for v in H[u] if rank[v] > rank[u]}
-        for v in later:
-            for w in later.intersection(H[v]):
-                if rank[w] > rank[v]:
-                    total += 1
-                    if H[u][v][SIGN] * H[v][w][SIGN] * H[u][w][SIGN] > 0:
-                        balanced += 1
-    return balanced, total
+    census = triangle_census(G)
+    return census["+++"] + census["+--"], sum(census.values())
 
 
 def balanced_triangle_share(G: nx.Graph) -> float:

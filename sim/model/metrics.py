@@ -21,6 +21,7 @@ from sim.schema.columns import (
     INTERVENED,
     LOSSES,
     STATE_METRICS,
+    TRIANGLE_COLUMNS,
     column,
 )
 
@@ -32,7 +33,7 @@ if TYPE_CHECKING:
 @lru_cache(maxsize=4096)
 def _balance_of(
     nodes: tuple[str, ...], edges: frozenset[tuple[str, str, int]]
-) -> tuple[float, int, float]:
+) -> tuple[float, int, float, tuple[int, ...]]:
     """Balance metrics of a signed network, cached: the sign pattern rarely changes.
 
     Nodes and edges are added in sorted order so results do not depend on hash order. The
@@ -45,10 +46,13 @@ def _balance_of(
     graph = nx.Graph()
     graph.add_nodes_from(nodes)
     graph.add_edges_from((a, b, {"sign": s}) for a, b, s in sorted(edges))
+    census = balance.triangle_census(graph)
+    balanced, total = census["+++"] + census["+--"], sum(census.values())
     return (
-        balance.balanced_triangle_share(graph),
+        balanced / total if total else math.nan,
         balance.frustration_index(graph),
         balance.walk_balance_index(graph),
+        tuple(census[pattern] for pattern in balance.TRIANGLE_PATTERNS),
     )
 
 
@@ -114,7 +118,7 @@ def war_weeks(model: AllianceModel) -> int:
 
 def record_step(model: AllianceModel) -> dict[str, float]:
     """Return this week's metrics as one flat row."""
-    share, frustration, walk = _balance_of(tuple(model.states), signed_edges(model))
+    share, frustration, walk, triangles = _balance_of(tuple(model.states), signed_edges(model))
     wars, crises = conflicts_of_the_week(model)
     row: dict[str, float] = {
         "step": model.week,
@@ -126,6 +130,7 @@ def record_step(model: AllianceModel) -> dict[str, float]:
         "balanced_triangles": share,
         "frustration": frustration,
         "walk_balance": walk,
+        **dict(zip(TRIANGLE_COLUMNS, triangles, strict=True)),
         "pledges_due": model.pledges_due,
         "pledges_honoured": model.pledges_honoured,
         "reliability": reliability(model.pledges_honoured, model.pledges_due),

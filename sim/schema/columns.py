@@ -14,6 +14,8 @@ NETWORK_COLUMNS = ("step", "source", "target", "kind", "weight", "tie")
 #: Columns of ``actions.csv`` (after ``replicate``): one row per action or event.
 ACTION_COLUMNS = ("step", "state", "action", "other", "conflict", "detail")
 
+#: Weekly counts of signed triangles by pattern: +++, ++-, +--, --- (sim.model.balance).
+TRIANGLE_COLUMNS = ("triangles_ppp", "triangles_ppn", "triangles_pnn", "triangles_nnn")
 #: Weekly metrics of each state in ``steps.csv``, in row order.
 STATE_METRICS = (
     "fighting",
