@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 import signal
 import subprocess
 from pathlib import Path
@@ -10,25 +11,31 @@ from pathlib import Path
 import pytest
 
 from sim.experiments.run import run_replicate, run_scenario
+from sim.loading.generate import generate_events, generate_world, world_to_toml
 from sim.loading.scenarios import LoadedScenario, load_scenario
+from sim.loading.worlds import load_world
 from sim.model.metrics import summarise_run
 from sim.presentation.classroom import (
     DISTRACTION_LEVEL,
+    Settings,
     apply_settings,
     compare,
     comparison_markdown,
     default_settings,
+    event_switches,
     live_figure,
     network_now,
     new_model,
     open_scenario,
     open_upload,
+    open_uploads,
     outcome_summary,
     stored_from_model,
 )
 from sim.presentation.cli import EXIT_BAD_INPUT, main
 from sim.schema.errors import InputError
-from sim.schema.world import iter_figures
+from sim.schema.scenario import Distraction, TieChange
+from sim.schema.world import ArmsTie, iter_figures
 
 SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
 
@@ -109,42 +116,110 @@ def test_out_of_range_settings_are_input_errors(
 
 def test_switches_become_events(classroom: LoadedScenario, karabakh: LoadedScenario) -> None:
     base = default_settings(classroom)
-    assert (base.russia_distracted, base.turkish_drones, base.israel_cut) == (False, True, False)
+    # As the scenario is: nobody busy elsewhere, no arms cut.
+    assert set(base.distracted) == set(classroom.world.states)
+    assert set(base.cut) == {"tur_aze_arms", "isr_aze_arms", "rus_arm_arms"}
+    assert not any(base.distracted.values()) and not any(base.cut.values())
     events = apply_settings(
         classroom,
-        dataclasses.replace(base, russia_distracted=True, turkish_drones=False, israel_cut=True),
+        dataclasses.replace(
+            base,
+            distracted={**base.distracted, "Russia": True},
+            cut={**base.cut, "tur_aze_arms": True, "isr_aze_arms": True},
+        ),
     ).scenario.events
     kinds = {(e.kind, getattr(e, "tie", getattr(e, "state", None))) for e in events}
     assert {
         ("distraction", "Russia"),
-        ("tie_suspend", "tur_aze_arms"),
+        ("tie_cut", "tur_aze_arms"),
         ("tie_cut", "isr_aze_arms"),
     } <= kinds
+    assert ("tie_cut", "rus_arm_arms") not in kinds
     assert [e.level for e in events if e.kind == "distraction"] == [DISTRACTION_LEVEL]
     assert all(e.step == 0 for e in events)
     # karabakh_2020 has Russia distracted already: switching it off removes that event.
-    assert default_settings(karabakh).russia_distracted
+    assert default_settings(karabakh).distracted == {
+        s: s == "Russia" for s in karabakh.world.states
+    }
     calm = apply_settings(
-        karabakh, dataclasses.replace(default_settings(karabakh), russia_distracted=False)
+        karabakh,
+        dataclasses.replace(
+            default_settings(karabakh),
+            distracted=dict.fromkeys(karabakh.world.states, False),
+        ),
     )
     assert not [e for e in calm.scenario.events if e.kind == "distraction"]
 
 
-def test_without_turkish_drones_turkey_sends_no_arms(classroom: LoadedScenario) -> None:
-    with_drones = stepped(classroom)
-    without = stepped(
-        apply_settings(
-            classroom, dataclasses.replace(default_settings(classroom), turkish_drones=False)
+def test_a_scenario_that_cuts_a_tie_has_its_switch_on() -> None:
+    cutoff = load_scenario(SCENARIOS / "israel_azerbaijan_cutoff.toml")
+    base = default_settings(cutoff)
+    assert base.cut == {"tur_aze_arms": False, "isr_aze_arms": True, "rus_arm_arms": False}
+    restored = apply_settings(cutoff, dataclasses.replace(base, cut={"isr_aze_arms": False}))
+    assert [e.kind for e in restored.scenario.events] == ["offensive"]
+
+
+def test_every_switch_says_what_on_does(classroom: LoadedScenario) -> None:
+    switches = event_switches(classroom)
+    base = default_settings(classroom)
+    assert [(w.setting, w.key) for w in switches] == [
+        *(("distracted", s) for s in sorted(classroom.world.states)),
+        ("cut", "tur_aze_arms"),
+        ("cut", "isr_aze_arms"),
+        ("cut", "rus_arm_arms"),
+    ]
+    for switch in switches:
+        # Every switch is off as the scenario is; switched on, the event its label names happens.
+        assert getattr(base, switch.setting)[switch.key] is False
+        on = dataclasses.replace(
+            base, **{switch.setting: {**getattr(base, switch.setting), switch.key: True}}
         )
+        (added,) = [
+            e for e in apply_settings(classroom, on).scenario.events if e.kind != "offensive"
+        ]
+        if switch.setting == "distracted":
+            assert switch.label == f"{switch.key} busy elsewhere"
+            assert (added.kind, added.state) == ("distraction", switch.key)
+        else:
+            tie = classroom.world.tie(switch.key)
+            assert switch.label == f"{tie.source} → {tie.target} arms cut"
+            assert (added.kind, added.tie) == ("tie_cut", switch.key)
+
+
+def test_a_cut_stops_the_arms(classroom: LoadedScenario) -> None:
+    with_arms = stepped(classroom)
+    base = default_settings(classroom)
+    without = stepped(
+        apply_settings(classroom, dataclasses.replace(base, cut={**base.cut, "tur_aze_arms": True}))
     )
-    sent = [sum(r["arms_out_usd_m_Turkey"] for r in m.records) for m in (with_drones, without)]
+    sent = [sum(r["arms_out_usd_m_Turkey"] for r in m.records) for m in (with_arms, without)]
     assert sent[0] > 0 and sent[1] == 0
     turkey = [
         [line for line in outcome_summary(classroom, m) if line.startswith("Turkey ")]
-        for m in (with_drones, without)
+        for m in (with_arms, without)
     ]
     assert "supplied arms to Azerbaijan" in turkey[0][0]
     assert not any("supplied arms" in line for line in turkey[1])
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"distracted": {"Narnia": True}}, "distracted.Narnia"),
+        ({"distracted": {"Narnia": False}}, "distracted.Narnia"),
+        ({"cut": {"no_such_tie": True}}, "cut.no_such_tie"),
+        # A tie of the world, but not an arms tie: no switch cuts it.
+        ({"cut": {"rus_arm_csto": True}}, "cut.rus_arm_csto"),
+        ({"arms": {"no_such_tie": 2.0}}, "arms.no_such_tie"),
+    ],
+)
+def test_switches_and_sliders_name_only_what_the_page_offers(
+    classroom: LoadedScenario, change: dict, field: str
+) -> None:
+    with pytest.raises(InputError) as error:
+        apply_settings(classroom, dataclasses.replace(default_settings(classroom), **change))
+    assert error.value.field == field
+    assert "\n" not in str(error.value)
 
 
 def test_outcome_summary_agrees_with_the_run_summary(classroom: LoadedScenario) -> None:
@@ -181,7 +256,9 @@ def test_live_model_is_replicate_zero(classroom: LoadedScenario) -> None:
 
 def test_compare_runs_both_settings(classroom: LoadedScenario) -> None:
     base = default_settings(classroom)
-    without = apply_settings(classroom, dataclasses.replace(base, turkish_drones=False))
+    without = apply_settings(
+        classroom, dataclasses.replace(base, cut={**base.cut, "tur_aze_arms": True})
+    )
     table = compare(classroom, without, 5)
     for label, loaded in (("before", classroom), ("after", without)):
         summary = run_scenario(loaded, 5).summary
@@ -257,3 +334,265 @@ def test_a_good_upload_loads(classroom: LoadedScenario) -> None:
     assert message == ""
     assert loaded is not None and loaded.scenario == classroom.scenario
     assert open_scenario("no-such.toml")[1].startswith("no-such.toml: (file): cannot read")
+
+
+# --- Any valid world, not only the built-in one ------------------------------------------------
+
+GAHUKU_GAMA = Path(__file__).resolve().parents[1] / "sim" / "data" / "worlds" / "gahuku_gama.toml"
+
+
+def scenario_text(world: str, events: list[dict[str, object]], steps: int = 6) -> str:
+    """A small scenario file on ``world`` with ``events`` (inline tables)."""
+
+    def table(event: dict[str, object]) -> str:
+        return "{ " + ", ".join(f"{k} = {json.dumps(v)}" for k, v in event.items()) + " }"
+
+    lines = [
+        'name = "elsewhere"',
+        'question = "What if the world were another one?"',
+        f"world = {json.dumps(world)}",
+        f"steps = {steps}",
+        "seed = 3",
+        f"events = [{', '.join(table(e) for e in events)}]",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def generated_scenario(folder: Path) -> LoadedScenario:
+    """A generated world with arms ties and theatres, one state busy and one arms tie cut."""
+    world = generate_world(8, 3)
+    (folder / "generated.toml").write_text(world_to_toml(world), encoding="utf-8")
+    arms = [tie.id for tie in world.ties if isinstance(tie, ArmsTie)]
+    events: list[dict[str, object]] = [
+        {"step": 0, "kind": "distraction", "state": "S001", "level": 0.4},
+        {"step": 0, "kind": "tie_suspend", "tie": arms[0]},
+        *(e.model_dump() for e in generate_events(world, 6, 1, wars=2, crises=0)),
+    ]
+    path = folder / "generated_scenario.toml"
+    path.write_text(scenario_text("generated.toml", events), encoding="utf-8")
+    return load_scenario(path)
+
+
+@pytest.fixture(scope="module", params=["gahuku_gama", "generated"])
+def elsewhere(request: pytest.FixtureRequest, tmp_path_factory) -> LoadedScenario:
+    folder = tmp_path_factory.mktemp(request.param)
+    if request.param == "generated":
+        return generated_scenario(folder)
+    path = folder / "gahuku.toml"
+    path.write_text(scenario_text(str(GAHUKU_GAMA), []), encoding="utf-8")
+    return load_scenario(path)
+
+
+def flipped(settings: Settings) -> Settings:
+    """Every switch the other way."""
+    return dataclasses.replace(
+        settings,
+        distracted={key: not on for key, on in settings.distracted.items()},
+        cut={key: not on for key, on in settings.cut.items()},
+    )
+
+
+def test_switches_exist_only_for_the_worlds_states_and_arms_ties(
+    elsewhere: LoadedScenario,
+) -> None:
+    world = elsewhere.world
+    switches = event_switches(elsewhere)
+    arms = [tie.id for tie in world.ties if isinstance(tie, ArmsTie)]
+    assert [w.key for w in switches if w.setting == "distracted"] == sorted(world.states)
+    assert [w.key for w in switches if w.setting == "cut"] == arms
+    base = default_settings(elsewhere)
+    assert set(base.distracted) == set(world.states)
+    assert set(base.cut) == set(arms) == set(base.arms)
+    if arms:  # the generated scenario has one state busy and one tie suspended in week 0
+        assert [s for s, on in base.distracted.items() if on] == ["S001"]
+        assert [t for t, on in base.cut.items() if on] == [arms[0]]
+    same = apply_settings(elsewhere, base)
+    assert same.scenario.events == elsewhere.scenario.events
+    assert figures(same) == figures(elsewhere)
+
+
+def test_classroom_functions_on_another_world(elsewhere: LoadedScenario) -> None:
+    base = default_settings(elsewhere)
+    what_if = apply_settings(elsewhere, flipped(base))
+    events = what_if.scenario.events
+    # Each switch flipped: its event added, or the scenario's own event removed.
+    busy = {e.state for e in events if isinstance(e, Distraction)}
+    cut = {e.tie for e in events if isinstance(e, TieChange)}
+    assert busy == {s for s, on in base.distracted.items() if not on}
+    assert cut == {t for t, on in base.cut.items() if not on}
+    assert busy <= set(elsewhere.world.states)
+    model = new_model(what_if)
+    for _ in range(3):
+        model.step()
+    lines = outcome_summary(what_if, model)
+    assert lines and all(isinstance(line, str) and "\n" not in line for line in lines)
+    if elsewhere.scenario.events:  # the generated world's wars
+        assert " attacked " in lines[0] and model.wars
+    else:
+        assert lines == ["No war in 3 weeks."]
+    table = compare(elsewhere, what_if, 2)
+    assert list(table.columns) == ["before", "after"]
+    assert "weeks at war (mean)" in table.index
+    assert comparison_markdown(table).startswith("| outcome | before | after |")
+    stored = stored_from_model(what_if, model)
+    assert "week 3" in network_now(stored).get_suptitle()
+    assert len(live_figure(stored).axes) >= 3
+
+
+def test_a_tie_not_yet_in_force_has_no_switch(tmp_path: Path, classroom: LoadedScenario) -> None:
+    # isr_aze_arms starts in 2012: a 2010 scenario has no such tie in force to cut.
+    path = tmp_path / "early.toml"
+    path.write_text(classroom.text.replace("year = 2020", "year = 2010"), encoding="utf-8")
+    early = load_scenario(path)
+    assert "isr_aze_arms" not in {w.key for w in event_switches(early)}
+    assert "isr_aze_arms" not in default_settings(early).cut
+    with pytest.raises(InputError, match="isr_aze_arms"):
+        apply_settings(
+            early, dataclasses.replace(default_settings(early), cut={"isr_aze_arms": True})
+        )
+
+
+def test_a_slider_beyond_what_a_file_may_say_is_one_line_on_the_page(tmp_path: Path) -> None:
+    from sim.presentation.app import checked
+
+    loaded = generated_scenario(tmp_path)
+    tie = next(tie.id for tie in loaded.world.ties if isinstance(tie, ArmsTie))
+    big = loaded.text + f'\n[overrides]\n"ties.{tie}.volume_usd_m" = 400000.0\n'
+    (tmp_path / "big.toml").write_text(big, encoding="utf-8")
+    loaded = load_scenario(tmp_path / "big.toml")
+    # Three times 400,000 is more than any scenario file may set (1e6).
+    settings = dataclasses.replace(default_settings(loaded), arms={tie: 3.0})
+    applied, message = checked(loaded, settings)
+    assert applied is None
+    assert message == (
+        f"{tmp_path / 'big.toml'}: overrides.ties.{tie}.volume_usd_m: "
+        "must be a finite number from 0 to 1e+06 (got 1200000.0)"
+    )
+    assert checked(loaded, default_settings(loaded))[1] == ""
+
+
+# --- Uploads may use only the built-in world or a world dropped with them ----------------------
+
+
+def with_world(text: str, world: str) -> bytes:
+    """A scenario's text with its ``world`` line set to ``world``."""
+    lines = [line for line in text.splitlines() if not line.startswith("world")]
+    return (f"world = {json.dumps(world)}\n" + "\n".join(lines) + "\n").encode()
+
+
+@pytest.mark.parametrize(
+    "world",
+    [
+        "/etc/passwd",
+        "../x.toml",
+        "../../sim/data/worlds/gahuku_gama.toml",
+        str(GAHUKU_GAMA),  # an absolute path to a valid world: still not allowed
+        "sub/gahuku.toml",
+        "what_if.toml",  # the scenario itself
+    ],
+)
+@pytest.mark.parametrize("with_a_world", [False, True])
+def test_an_upload_may_not_name_a_world_on_the_server(
+    world: str, with_a_world: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def no_reading(path: object) -> None:
+        raise AssertionError(f"read {path} before refusing the upload")
+
+    # Refused before the loader (or anything else) opens a file.
+    monkeypatch.setattr("sim.presentation.classroom.load_scenario", no_reading)
+    files = [("what_if.toml", with_world(scenario_text("x", []), world))]
+    if with_a_world:
+        files.append(("gahuku.toml", GAHUKU_GAMA.read_bytes()))
+    loaded, message = open_uploads(files)
+    assert loaded is None
+    dropped = "gahuku.toml" if with_a_world else "none was dropped"
+    assert message == (
+        "what_if.toml: world: an uploaded scenario may use only a built-in world (builtin, "
+        "gahuku_gama, great_powers_1872, south_caucasus_history) or the file name of a world "
+        f"file dropped with it ({dropped}); got {world!r}"
+    )
+
+
+def test_an_upload_may_use_the_builtin_world(classroom: LoadedScenario) -> None:
+    loaded, message = open_upload("mine.toml", with_world(classroom.text, "builtin"))
+    assert message == ""
+    assert loaded is not None and loaded.world == classroom.world
+    assert loaded.path == Path("mine.toml")
+
+
+@pytest.mark.parametrize("world_first", [False, True])
+def test_an_upload_may_use_a_world_dropped_with_it(world_first: bool) -> None:
+    scenario = ("on_gahuku.toml", scenario_text("gahuku.toml", []).encode())
+    world = ("gahuku.toml", GAHUKU_GAMA.read_bytes())
+    loaded, message = open_uploads([world, scenario] if world_first else [scenario, world])
+    assert message == ""
+    assert loaded is not None
+    assert loaded.world == load_world(GAHUKU_GAMA)
+    assert loaded.path == Path("on_gahuku.toml")
+    assert {w.key for w in event_switches(loaded)} == set(loaded.world.states)
+    # An error in a later edit names the upload, not a temporary copy.
+    with pytest.raises(InputError, match=r"^on_gahuku\.toml: distracted\.Russia: "):
+        apply_settings(
+            loaded, dataclasses.replace(default_settings(loaded), distracted={"Russia": True})
+        )
+
+
+@pytest.mark.parametrize(
+    ("files", "message"),
+    [
+        (
+            [("w.toml", GAHUKU_GAMA.read_bytes())],
+            "w.toml: (file): only world files were dropped; drop the scenario file together "
+            "with its world file",
+        ),
+        (
+            [("a.toml", b'name = "a"\nsteps = 2\nseed = 1\n'), ("b.toml", b'name = "b"\n')],
+            "a.toml, b.toml: (file): drop one scenario file at a time (with the world file it "
+            "names, if any)",
+        ),
+        (
+            [("a.toml", b'name = "a"\n'), ("a.toml", b'name = "a"\n')],
+            "a.toml: (file): dropped twice; drop each file once",
+        ),
+        (
+            [("big.toml", b"#" * (10 * 2**20 + 1))],
+            "big.toml: (file): larger than 10 MB; scenario and world files are short text files",
+        ),
+        (
+            # A broken world file named by the scenario: the loader's error, naming the upload.
+            [("s.toml", scenario_text("w.toml", []).encode()), ("w.toml", b"[meta\n")],
+            "s.toml: world: world file 'w.toml' is invalid TOML: Expected ']' at the end of a "
+            "table declaration (at line 1, column 6)",
+        ),
+        ([], "(upload): no file was dropped"),
+    ],
+)
+def test_bad_drops_are_one_line(files: list[tuple[str, bytes]], message: str) -> None:
+    assert open_uploads(files) == (None, message)
+
+
+def test_an_upload_name_never_leaves_the_temporary_folder(classroom: LoadedScenario) -> None:
+    for name in ("../../escape.toml", "..", "/etc/x.toml", "a\\..\\b.toml"):
+        loaded, message = open_upload(name, classroom.text.encode())
+        assert message == "" and loaded is not None
+        assert len(loaded.path.parts) == 1 and loaded.path.name not in ("", ".", "..")
+
+
+def test_a_switch_on_lasts_the_whole_run(tmp_path: Path, classroom: LoadedScenario) -> None:
+    # The scenario ends a distraction Russia never had (level 0 in week 2): the switch starts
+    # off, and on it keeps Russia busy past week 2.
+    text = classroom.text.replace(
+        "[plots]",
+        '[[events]]\nstep = 2\nkind = "distraction"\nstate = "Russia"\nlevel = 0.0\n\n[plots]',
+    )
+    (tmp_path / "ends.toml").write_text(text, encoding="utf-8")
+    loaded = load_scenario(tmp_path / "ends.toml")
+    base = default_settings(loaded)
+    assert base.distracted["Russia"] is False
+    busy = apply_settings(
+        loaded, dataclasses.replace(base, distracted={**base.distracted, "Russia": True})
+    )
+    model = new_model(busy)
+    for _ in range(4):
+        model.step()
+    assert model.distraction["Russia"] == DISTRACTION_LEVEL

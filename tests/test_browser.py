@@ -6,7 +6,9 @@ Screenshots go to pytest's temporary folder; the test prints where.
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -141,10 +143,93 @@ def test_a_what_if_changes_the_outcome(app_url: str, tmp_path: Path) -> None:
             expect(page.get_by_text("no-such-scenario.toml: (file): cannot read")).to_be_visible()
             assert "Traceback" not in page.locator("body").inner_text()
 
+            # A switch says what switching it on does: Israel's arms to Azerbaijan stop.
+            assert "Israel showed force for Azerbaijan from week 0; supplied arms" in before
+            page.get_by_label("Israel → Azerbaijan arms cut").click()
+            page.wait_for_function(
+                "() => { const lines = [...document.querySelectorAll('li')]"
+                ".map(li => li.innerText); return lines.some(line => line.startsWith("
+                "'Azerbaijan holds')) && !lines.some(line => line.startsWith('Israel ') "
+                "&& line.includes('supplied arms')); }"
+            )
+            expect(page.get_by_text("Week 8 of 8")).to_be_visible()
+            page.screenshot(path=tmp_path / "4-switch.png")
+
             # Another built-in scenario starts from its own week 0.
             page.locator(".v-select").click()
             page.get_by_text("karabakh_2020", exact=True).click()
             expect(page.get_by_text("Week 0 of 12")).to_be_visible()
-            page.screenshot(path=tmp_path / "4-other-scenario.png")
+            page.screenshot(path=tmp_path / "5-other-scenario.png")
+
+            # Uploads: a world elsewhere on the server is refused, one dropped with it is used.
+            world, scenario = generated_upload()
+            drop(page, [("mine.toml", scenario.replace('"generated.toml"', '"/etc/passwd"'))])
+            expect(
+                page.get_by_text("mine.toml: world: an uploaded scenario may use only")
+            ).to_be_visible()
+            expect(page.get_by_text("Week 0 of 12")).to_be_visible()  # karabakh_2020 stays
+            page.screenshot(path=tmp_path / "6-upload-refused.png")
+            drop(page, [("mine.toml", scenario), ("generated.toml", world)])
+            # A second upload on a page takes Solara's drop zone a few seconds more to read.
+            expect(page.get_by_text("Week 0 of 6")).to_be_visible(timeout=20_000)
+            expect(page.get_by_text("S000 busy elsewhere")).to_be_visible()
+            assert page.get_by_text("Russia busy elsewhere").count() == 0
+            page.get_by_label("S000 busy elsewhere").click()
+            expect(page.get_by_label("S000 busy elsewhere")).to_be_checked()
+            page.get_by_role("button", name="Run to the end").click()
+            expect(page.get_by_text("Week 6 of 6")).to_be_visible(timeout=20_000)
+            attack = re.compile(r"^S\d+ attacked S\d+ in T\d+ in week \d+\.$")
+            expect(page.get_by_text(attack).first).to_be_visible()
+            assert "Traceback" not in page.locator("body").inner_text()
+            page.screenshot(path=tmp_path / "7-upload-with-world.png")
+
+            # The same files dropped again after an edit (same names, same sizes) load afresh.
+            assert "seed = 3" in scenario
+            drop(
+                page,
+                [
+                    ("mine.toml", scenario.replace("seed = 3", "seed = 4")),
+                    ("generated.toml", world),
+                ],
+            )
+            expect(page.get_by_text("Week 0 of 6")).to_be_visible(timeout=20_000)
+            expect(page.get_by_label("S000 busy elsewhere")).not_to_be_checked()
         finally:
             browser.close()
+
+
+def generated_upload() -> tuple[str, str]:
+    """A generated world file and a scenario on it (by file name) with its wars."""
+    from sim.loading.generate import generate_events, generate_world, world_to_toml
+
+    world = generate_world(8, 3)
+    events = [e.model_dump() for e in generate_events(world, 6, 1, wars=2, crises=0)]
+    tables = ", ".join(
+        "{ " + ", ".join(f"{k} = {json.dumps(v)}" for k, v in e.items()) + " }" for e in events
+    )
+    scenario = (
+        f'name = "mine"\nworld = "generated.toml"\nsteps = 6\nseed = 3\nevents = [{tables}]\n'
+    )
+    return world_to_toml(world), scenario
+
+
+def drop(page, files: list[tuple[str, str]]) -> None:
+    """Drop text files on the page's drop zone.
+
+    Playwright cannot start a drag from the desktop, so the drop event carries a DataTransfer
+    made in the page. Such items have no file-system entry (``webkitGetAsEntry`` gives null,
+    which Solara's drop zone asks for), so each is given one that hands over its file.
+    """
+    page.evaluate(
+        """() => { DataTransferItem.prototype.webkitGetAsEntry = function () {
+            const file = this.getAsFile();
+            return { isFile: true, file: (resolve) => resolve(file) };
+        }; }"""
+    )
+    transfer = page.evaluate_handle(
+        """files => { const transfer = new DataTransfer();
+            for (const [name, text] of files) transfer.items.add(new File([text], name));
+            return transfer; }""",
+        files,
+    )
+    page.locator(".solara-file-drop").dispatch_event("drop", {"dataTransfer": transfer})

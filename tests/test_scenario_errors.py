@@ -8,6 +8,7 @@ of mistake; hypothesis checks that no mutation or garbage ever escapes as anothe
 from __future__ import annotations
 
 import copy
+import hashlib
 import math
 import pickle
 import re
@@ -243,7 +244,7 @@ CASES: list[Case] = [
     ),
     Case("negative seed", "seed", ("greater than or equal to 0",), set_at(("seed",), -1)),
     Case("seed beyond 64 bits", "seed", ("less than",), set_at(("seed",), 2**63)),
-    Case("year too early", "year", ("greater than or equal to 1900",), set_at(("year",), 1066)),
+    Case("year too early", "year", ("greater than or equal to 1800",), set_at(("year",), 1066)),
     Case(
         "year as a date",
         "year",
@@ -636,7 +637,10 @@ CASES: list[Case] = [
     Case(
         "world has an unknown model parameter",
         "world",
-        ("world file invalid at model.war_costt: unknown parameter; allowed: arms_cost",),
+        (
+            "world file invalid at model.war_costt: unknown parameter (did you mean "
+            "'war_cost'?); allowed: alliance_cost",
+        ),
         set_at(("world",), "world.toml"),
         world=BUILTIN_TEXT.replace(
             "[model]\n", '[model]\nwar_costt = { value = 2.0, assumption = "typo" }\n'
@@ -950,3 +954,71 @@ def test_a_scenario_with_every_event_kind_survives_pickling(tmp_path: Path) -> N
     loaded = load_scenario(write(tmp_path, BASE, "base.toml"))
     assert {ev.kind for ev in loaded.scenario.events} >= {"tie_create", "sanction"}
     assert pickle.loads(pickle.dumps(loaded)) == loaded
+
+
+# --------------------------------------------------------------------------------------------
+# Files are read only where they should be; a byte-order mark is accepted.
+# (The command-line side, devices and FIFOs are in tests/test_file_safety.py.)
+# --------------------------------------------------------------------------------------------
+
+
+def test_a_world_reference_to_a_non_toml_file_is_refused(tmp_path: Path) -> None:
+    shutil.copy(builtin_world_path(), tmp_path / "world.txt")
+    path = write(tmp_path, copy.deepcopy(BASE) | {"world": "world.txt"})
+    with pytest.raises(InputError) as info:
+        load_scenario(path)
+    assert (info.value.file, info.value.field) == (str(path), "world")
+    assert (
+        info.value.message
+        == f"world file '{tmp_path.resolve() / 'world.txt'}' must be a .toml file"
+    )
+
+
+def test_a_world_reference_to_a_folder_is_not_a_regular_file(tmp_path: Path) -> None:
+    (tmp_path / "worlds.toml").mkdir()
+    path = write(tmp_path, copy.deepcopy(BASE) | {"world": "worlds.toml"})
+    with pytest.raises(InputError) as info:
+        load_scenario(path)
+    assert info.value.field == "world"
+    assert info.value.message.endswith(": not a regular file (a directory)")
+
+
+def test_a_scenario_that_is_not_a_toml_file_is_refused(tmp_path: Path) -> None:
+    path = write(tmp_path, BASE, "base.txt")
+    with pytest.raises(InputError) as info:
+        load_scenario(path)
+    assert (info.value.field, info.value.message) == ("(file)", "must be a .toml file")
+
+
+def test_a_world_reference_with_a_nul_character_is_one_input_error(tmp_path: Path) -> None:
+    path = write(tmp_path, copy.deepcopy(BASE) | {"world": "wor\x00ld.toml"})
+    with pytest.raises(InputError) as info:
+        load_scenario(path)
+    assert info.value.field == "world"
+    assert "cannot read world file" in info.value.message
+
+
+def test_a_world_file_schema_error_does_not_quote_the_value(tmp_path: Path) -> None:
+    write(tmp_path, 'meta = "hunter2"\n', "world.toml")
+    path = write(tmp_path, copy.deepcopy(BASE) | {"world": "world.toml"})
+    with pytest.raises(InputError) as info:
+        load_scenario(path)
+    assert info.value.field == "world"
+    assert info.value.message.startswith("world file invalid at meta: ")
+    assert "hunter2" not in str(info.value)
+
+
+def test_a_scenario_with_a_byte_order_mark_loads(tmp_path: Path) -> None:
+    # Windows editors save UTF-8 with a byte-order mark; tomllib alone refuses it.
+    text = to_toml(BASE)
+    path = write(tmp_path, b"\xef\xbb\xbf" + text.encode("utf-8"), "bom.toml")
+    loaded = load_scenario(path)
+    assert loaded.scenario.steps == BASE["steps"]
+    assert loaded.text == text  # without the mark, so the manifest's copy parses again
+    assert loaded.sha256 == hashlib.sha256(path.read_bytes()).hexdigest()  # the file's bytes
+
+
+def test_a_world_file_with_a_byte_order_mark_loads(tmp_path: Path) -> None:
+    write(tmp_path, b"\xef\xbb\xbf" + BUILTIN_TEXT.encode("utf-8"), "world.toml")
+    path = write(tmp_path, copy.deepcopy(BASE) | {"world": "world.toml"})
+    assert load_scenario(path).world.meta.year == 2023

@@ -333,7 +333,7 @@ def test_a_failing_chunk_is_retried_then_reported(
     assert report.failed == [(2, "RuntimeError: always fails")]
     assert report.failed_runs == 3
     info = json.loads((out / "manifest.json").read_text())
-    assert info["chunks_done"] == [0, 1, 3]
+    assert info["chunks_done"] == [[0, 1], [3, 3]]
     assert info["chunks_failed"] == [{"chunk": 2, "error": "RuntimeError: always fails"}]
     monkeypatch.setattr(executors, "run_chunk", real)
     resumed = sweep.run_sweep(loaded, out, resume=True, workers=1)
@@ -370,8 +370,11 @@ def test_the_manifest_describes_the_sweep(tmp_path: Path) -> None:
     info = json.loads((tmp_path / "out" / "manifest.json").read_text())
     assert info["scenario_sha256"] == loaded.sha256
     assert info["scenario_text"] == loaded.text
-    assert info["design"]["points"] == [[1, 10], [1, 200], [2, 10], [2, 200]]
-    assert info["chunks_done"] == [0, 1, 2] and info["chunk_size"] == 5
+    assert info["design"]["point_count"] == 4 and info["design"]["points_file"] == "design.parquet"
+    stored_design = sweep.design_from_manifest(sweep.read_manifest(tmp_path / "out"))
+    assert stored_design.points.tolist() == [[1, 10], [1, 200], [2, 10], [2, 200]]
+    assert info["chunks_done"] == [[0, 2]] and info["chunk_size"] == 5
+    assert info["fingerprint"]["scenario_sha256"] == loaded.sha256
     assert "spawn_key=(r,)" in info["seeding"]
     assert info["packages"]["pyarrow"] != "not installed"
 
@@ -391,11 +394,12 @@ def test_a_non_empty_folder_needs_resume_and_the_same_scenario(
 
     done = tmp_path / "done"
     assert main(["sweep", str(path), "--out", str(done), "--workers", "1", "--no-report"]) == 0
+    capsys.readouterr()  # its plan and summary
     other = write(tmp_path, GRID.replace("seed = 5", "seed = 6"), "other.toml")
     before = sorted(p.name for p in (done / "runs").iterdir())
     assert main(["sweep", str(other), "--out", str(done), "--resume"]) == EXIT_BAD_INPUT
     err = capsys.readouterr().err.splitlines()
-    assert len(err) == 1 and "another scenario file" in err[0]
+    assert len(err) == 1 and "the scenario file is not the one this sweep began with" in err[0]
     assert sorted(p.name for p in (done / "runs").iterdir()) == before
 
 
@@ -430,9 +434,9 @@ def test_an_unreachable_dask_scheduler_is_one_line_and_writes_nothing(
 @pytest.mark.parametrize(
     ("option", "message"),
     [
-        (["--workers", "0"], "--workers: must be at least 1 (got 0)"),
-        (["--chunk-size", "0"], "--chunk-size: must be at least 1 (got 0)"),
-        (["--retries", "-1"], "--retries: must be 0 or more (got -1)"),
+        (["--workers", "0"], "--workers: must be at least 1 and at most 256 (got 0)"),
+        (["--chunk-size", "0"], "--chunk-size: must be at least 1 and at most 10,000 (got 0)"),
+        (["--retries", "-1"], "--retries: must be at least 0 and at most 100 (got -1)"),
     ],
 )
 def test_bad_sweep_options_are_one_line_and_write_nothing(

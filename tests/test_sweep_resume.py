@@ -83,7 +83,7 @@ def test_a_sweep_killed_twice_and_resumed_equals_an_uninterrupted_one(tmp_path: 
     killed, whole = tables(out), tables(tmp_path / "whole")
     pd.testing.assert_frame_equal(killed[0], whole[0])
     pd.testing.assert_frame_equal(killed[1], whole[1])
-    assert json.loads((out / "manifest.json").read_text())["chunks_done"] == list(range(CHUNKS))
+    assert json.loads((out / "manifest.json").read_text())["chunks_done"] == [[0, CHUNKS - 1]]
     assert not [p for p in out.rglob(".*")], "temporary files left behind"
 
 
@@ -101,7 +101,7 @@ def test_resume_reruns_a_chunk_stored_but_not_yet_listed_and_drops_temporaries(
     sweep.run_sweep(loaded, out, workers=1, chunk_size=2)
     expected = tables(out)
     info = json.loads((out / "manifest.json").read_text())
-    info["chunks_done"] = [0, 2]
+    info["chunks_done"] = [[0, 0], [2, 2]]
     (out / "manifest.json").write_text(json.dumps(info))
     (out / "steps" / "chunk-000001.parquet").unlink()
     (out / "runs" / ".chunk-000001.parquet.123.tmp").write_bytes(b"half a file")

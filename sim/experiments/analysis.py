@@ -25,8 +25,11 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 from sim.experiments.sweep import Design, design_from_manifest, read_manifest, salib_problem
+from sim.experiments.sweep.storage import MANIFEST
 from sim.schema.columns import GAIN, column, names_of
 from sim.schema.errors import InputError
 
@@ -55,14 +58,61 @@ def load_sweep(folder: Path) -> SweepData:
     """Read a sweep folder's manifest and per-run table.
 
     Raises:
-        InputError: if the folder is not a sweep folder or has no stored run.
+        InputError: if the folder is not a sweep folder, has no stored run, or a file of it
+            cannot be read (naming the file: a garbled manifest, a damaged Parquet file).
     """
     folder = Path(folder)
     info = read_manifest(folder)
-    if not any((folder / "runs").glob("*.parquet")):
+    try:
+        design = design_from_manifest(info)
+    except (KeyError, TypeError, ValueError) as error:
+        raise InputError(
+            folder, MANIFEST, f"holds no readable sweep design ({type(error).__name__}: {error})"
+        ) from None
+    files = _run_files(folder)
+    if not files:
         raise InputError(folder, "runs", "no stored run yet; run or resume the sweep first")
-    runs = pd.read_parquet(folder / "runs").sort_values("run", ignore_index=True)
-    return SweepData(folder, str(info["scenario"]), info, design_from_manifest(info), runs)
+    try:
+        runs = pd.read_parquet(folder / "runs")
+    except (pa.ArrowException, OSError, ValueError, MemoryError) as error:
+        raise _unreadable_runs(folder, files, error) from None
+    for name in ("run", "point"):
+        if name not in runs or not pd.api.types.is_integer_dtype(runs[name]):
+            raise InputError(folder, "runs", f"lacks a whole-number column {name!r}; {REDO}")
+    runs = runs.sort_values("run", ignore_index=True)
+    return SweepData(folder, str(info.get("scenario") or folder.name), info, design, runs)
+
+
+REDO = "run the sweep again"
+
+
+def _run_files(folder: Path) -> list[Path]:
+    """The Parquet files of ``folder/runs`` a reader sees (pyarrow skips '.' and '_' names)."""
+    try:
+        return sorted(
+            p for p in (folder / "runs").glob("*.parquet") if not p.name.startswith((".", "_"))
+        )
+    except OSError as error:
+        raise InputError(folder, "runs", f"cannot read: {error.strerror or error}") from None
+
+
+def _unreadable_runs(folder: Path, files: list[Path], error: BaseException) -> InputError:
+    """The error of a ``runs`` table that cannot be read: the first bad file, by name."""
+    if isinstance(error, MemoryError):
+        return InputError(folder, "runs", "too large to read into memory")
+    for file in files:
+        try:
+            pq.read_table(file)
+        except (pa.ArrowException, OSError, ValueError) as bad:
+            reason = " ".join(str(bad).split())[:200]
+            return InputError(
+                folder,
+                f"runs/{file.name}",
+                f"cannot be read ({reason}); delete it and run the sweep again with --resume "
+                "to redo its chunk",
+            )
+    reason = " ".join(str(error).split())[:200]
+    return InputError(folder, "runs", f"the files cannot be read together ({reason}); {REDO}")
 
 
 def label(outcome: str) -> str:

@@ -2,7 +2,8 @@
 
 A results folder holds ``steps.csv`` (one row per step per replicate), ``actions.csv`` (every
 action and event, with its week), ``summary.csv`` (one row per replicate), ``network.csv``
-(the ties in force at the plotted steps), ``manifest.json`` (scenario text and hash, seeds,
+(the ties in force at the plotted steps), ``tie_changes.csv`` (every change of a tie's status,
+with its week and reason), ``manifest.json`` (scenario text and hash, seeds,
 package versions) and whatever the caller adds (the command line adds ``plots/``). It is
 written in a temporary folder beside the target and renamed into place only when complete, so a
 failed run leaves nothing behind.
@@ -10,7 +11,10 @@ failed run leaves nothing behind.
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import json
+import os
 import platform
 import shutil
 import sys
@@ -87,31 +91,114 @@ def check_output_folder(out: Path, *, empty_unless: bool, hint: str) -> bool:
         Whether the folder already holds something.
 
     Raises:
-        InputError: on field ``out`` if it is a file, lies under a file, or is not empty
-            and that is not allowed.
+        InputError: on field ``out`` if it is a file, lies under a file, cannot be looked at
+            (a name too long, no permission), or is not empty and that is not allowed.
     """
-    if out.exists() and not out.is_dir():
-        raise InputError(out, "out", "exists and is not a folder; give a new folder path")
-    for parent in out.resolve().parents:
-        if parent.exists() and not parent.is_dir():
-            raise InputError(out, "out", f"{parent} is a file, not a folder")
-    filled = out.is_dir() and any(out.iterdir())
+    try:
+        if out.exists() and not out.is_dir():
+            raise InputError(out, "out", "exists and is not a folder; give a new folder path")
+        for parent in out.resolve().parents:
+            if parent.exists() and not parent.is_dir():
+                raise InputError(out, "out", f"{parent} is a file, not a folder")
+        filled = out.is_dir() and any(out.iterdir())
+    except OSError as error:
+        raise output_error(out, error) from None
     if filled and not empty_unless:
         raise InputError(out, "out", f"folder exists and is not empty; {hint}")
     return filled
 
 
 def prepare_output(out: Path, force: bool) -> None:
-    """Check a run's output folder: new, empty, or to be replaced with ``force``."""
+    """Check a run's output folder: new, empty, or to be replaced with ``force``.
+
+    Besides :func:`check_output_folder`, makes and removes an empty folder where the staging
+    folder of :func:`write_results` will go, so that a folder that cannot be written (no
+    permission, a read-only or virtual file system, a name too long) is refused before the
+    run rather than after it.
+
+    Raises:
+        InputError: on field ``out``.
+    """
     check_output_folder(out, empty_unless=force, hint="choose another or pass --force")
+    try:
+        target = out.resolve()
+        base = next(p for p in target.parents if p.exists())  # the root always exists
+        probe = Path(tempfile.mkdtemp(prefix=_staging_prefix(target), dir=base))
+        probe.rmdir()
+    except OSError as error:
+        raise output_error(out, error) from None
 
 
 def make_parents(out: Path) -> list[Path]:
-    """Create the missing parent folders of ``out``; return them, deepest first."""
+    """Create the missing parent folders of ``out``; return them, deepest first.
+
+    If one cannot be made, those made before it are removed and the ``OSError`` is raised.
+    """
     missing = [p for p in out.resolve().parents if not p.exists()]
-    for folder in reversed(missing):
-        folder.mkdir()
-    return missing
+    made: list[Path] = []
+    try:
+        for folder in reversed(missing):
+            folder.mkdir()
+            made.insert(0, folder)
+    except BaseException:
+        remove_folders(made)
+        raise
+    return made
+
+
+def remove_folders(folders: list[Path]) -> None:
+    """Remove empty folders this program made, deepest first, ignoring any that cannot be."""
+    for folder in folders:
+        with contextlib.suppress(OSError):
+            folder.rmdir()
+
+
+#: What the user may do about an output folder that cannot be written, by ``errno``.
+OUTPUT_HINTS = {
+    errno.ENOSPC: "free some space or choose another folder",
+    errno.EDQUOT: "free some space or choose another folder",
+    errno.EFBIG: "choose another folder",
+    errno.EACCES: "choose a folder you may write to",
+    errno.EPERM: "choose a folder you may write to",
+    errno.EROFS: "choose a folder on a writable file system",
+    errno.ENAMETOOLONG: "use shorter folder names",
+    errno.ENOTDIR: "a part of the path is a file; give a folder path",
+    errno.ENOENT: "choose a folder on a disk you may write to",
+}
+
+
+def output_error(
+    out: Path, error: OSError, staging: Path | None = None, field: str = "out"
+) -> InputError:
+    """Turn an ``OSError`` met while checking or writing ``out`` into a one-line error.
+
+    Args:
+        out: The results folder asked for.
+        error: What the operating system said.
+        staging: The staging folder being written, if any: files in it are named as they
+            would be in ``out``, not by the staging folder's random name.
+        field: The field to name (``out``, shown as ``--out`` on the command line).
+
+    Returns:
+        An :class:`InputError` on ``field`` naming the file or folder and the reason.
+    """
+    where = str(error.filename) if error.filename is not None else ""
+    if staging is not None and where.startswith(str(staging)):
+        where = str(out) + where.removeprefix(str(staging))
+    elif Path(where).name.startswith(_staging_prefix(out)):  # making a staging folder
+        where = f"in {Path(where).parent}"
+    if where in (str(out), os.path.abspath(out)):
+        where = ""  # the error names it already
+    reason = error.strerror or str(error) or type(error).__name__
+    hint = OUTPUT_HINTS.get(error.errno or 0, "choose another folder")
+    what = f"cannot write {where}" if where else "cannot be written"
+    return InputError(out, field, f"{what}: {reason}; {hint}")
+
+
+def _staging_prefix(out: Path) -> str:
+    """Prefix of the staging folder: ``.NAME.``, the name cut so the folder's name fits."""
+    name = out.name.encode()[:200].decode(errors="ignore")
+    return f".{name}."
 
 
 def write_results(
@@ -129,23 +216,60 @@ def write_results(
         extra: Called with the staging folder once the tables are in, to add files that must
             land with them (the command line draws the plots here).
     """
-    out = out.resolve()
-    made = make_parents(out)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
     try:
-        results.steps.to_csv(staging / "steps.csv", index=False)
-        results.actions.to_csv(staging / "actions.csv", index=False)
-        results.summary.to_csv(staging / "summary.csv", index=False)
-        results.network.to_csv(staging / "network.csv", index=False)
+        out = out.resolve()
+    except OSError as error:
+        raise output_error(out, error) from None
+    made: list[Path] = []
+    staging: Path | None = None
+    writing = ""  # the file being written, for an error that does not say (a full disk)
+    try:
+        made = make_parents(out)
+        staging = Path(tempfile.mkdtemp(prefix=_staging_prefix(out), dir=out.parent))
+        tables = {
+            "steps.csv": results.steps,
+            "actions.csv": results.actions,
+            "summary.csv": results.summary,
+            "network.csv": results.network,
+            "tie_changes.csv": results.tie_changes,
+        }
+        for writing, table in tables.items():
+            table.to_csv(staging / writing, index=False)
+        writing = "manifest.json"
         info = manifest(loaded, int(results.summary["replicate"].nunique()))
-        (staging / "manifest.json").write_text(json.dumps(info, indent=2) + "\n")
+        (staging / writing).write_text(json.dumps(info, indent=2) + "\n")
         if extra is not None:
+            writing = ""
             extra(staging)
-        if out.exists():
-            shutil.rmtree(out)
+        _replace(staging, out)
+    except BaseException as error:
+        if staging is not None:
+            shutil.rmtree(staging, ignore_errors=True)
+        remove_folders(made)  # deepest first; nothing half written is left behind
+        if isinstance(error, OSError):
+            if error.filename is None and staging is not None and writing:
+                error.filename = str(staging / writing)
+            raise output_error(out, error, staging) from None
+        if isinstance(error, MemoryError):
+            raise InputError(
+                out, "out", "out of memory writing the results; ask for fewer replicates or steps"
+            ) from None
+        raise
+
+
+def _replace(staging: Path, out: Path) -> None:
+    """Rename ``staging`` to ``out``; an existing ``out`` is set aside first, then removed.
+
+    If the rename fails, the old ``out`` is put back, so ``--force`` loses nothing on failure.
+    """
+    old = staging.with_name(staging.name + ".old") if out.exists() else None
+    if old is not None:
+        out.rename(old)
+    try:
         staging.rename(out)
     except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        for folder in made:  # deepest first; nothing half written is left behind
-            folder.rmdir()
+        if old is not None:
+            old.rename(out)
         raise
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)

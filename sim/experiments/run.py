@@ -16,7 +16,7 @@ import pandas as pd
 from sim.loading.scenarios import LoadedScenario
 from sim.model.metrics import summarise_run
 from sim.model.model import AllianceModel
-from sim.schema.columns import ACTION_COLUMNS, NETWORK_COLUMNS
+from sim.schema.columns import ACTION_COLUMNS, NETWORK_COLUMNS, TIE_CHANGE_COLUMNS
 from sim.schema.world import World
 
 SEEDING = "numpy SeedSequence(seed, spawn_key=(replicate,))"
@@ -30,6 +30,7 @@ class Results:
     actions: pd.DataFrame
     summary: pd.DataFrame
     network: pd.DataFrame
+    tie_changes: pd.DataFrame
 
 
 def replicate_rng(seed: int, replicate: int) -> np.random.Generator:
@@ -87,6 +88,7 @@ def run_scenario(loaded: LoadedScenario, replicates: int | None = None) -> Resul
     actions: list[dict[str, object]] = []
     summaries: list[dict[str, object]] = []
     networks: list[dict[str, object]] = []
+    changes: list[dict[str, object]] = []
     for replicate in range(replicates or loaded.scenario.replicates):
         model, snapshots = run_replicate(loaded, replicate)
         # Plain rows, and one DataFrame per table at the end: four frames per replicate
@@ -95,9 +97,11 @@ def run_scenario(loaded: LoadedScenario, replicates: int | None = None) -> Resul
         steps += [{"replicate": replicate, **row} for row in model.records]
         actions += [{"replicate": replicate, **row} for row in model.log]
         summaries.append({"replicate": replicate, **summarise_run(model)})
+        changes += [{"replicate": replicate, **row} for row in model.net.changes]
     return Results(
         steps=pd.DataFrame(steps),
         actions=pd.DataFrame(actions, columns=["replicate", *ACTION_COLUMNS]),
         summary=pd.DataFrame(summaries),
         network=pd.DataFrame(networks, columns=["replicate", *NETWORK_COLUMNS]),
+        tie_changes=pd.DataFrame(changes, columns=["replicate", *TIE_CHANGE_COLUMNS]),
     )

@@ -23,7 +23,14 @@ from sim.schema.scenario import (
     TieChange,
     TieCreate,
 )
-from sim.schema.world import UNIT_INTERVAL_FIELDS, AllianceTie, Figure, World, iter_figures
+from sim.schema.world import (
+    POSITIVE_FIELDS,
+    UNIT_INTERVAL_FIELDS,
+    AllianceTie,
+    Figure,
+    World,
+    iter_figures,
+)
 
 
 def check_world_references(file: Path, sc: Scenario, world: World) -> None:
@@ -158,6 +165,8 @@ def check_number(file: Path, field: str, name: str, value: float) -> None:
         )
     if name in UNIT_INTERVAL_FIELDS and value > 1:
         raise InputError(file, field, f"must be between 0 and 1 (got {value})")
+    if name in POSITIVE_FIELDS and value == 0:
+        raise InputError(file, field, f"must be above 0: the rules divide by it (got {value})")
 
 
 def check_figure_path(file: Path, where: str, path: str, figures: dict[str, Figure]) -> None:

@@ -16,10 +16,11 @@ from pydantic import ValidationError
 
 from sim.loading.checks import check_figure_path, check_number, check_sweep, check_world_references
 from sim.loading.errors import first_error
-from sim.loading.worlds import load_world_file
+from sim.loading.files import FileRefused, decode_text, read_input_file
+from sim.loading.worlds import load_world_file, world_reference
 from sim.schema.errors import InputError
 from sim.schema.scenario import Scenario
-from sim.schema.world import BUILTIN_WORLD, World, iter_figures
+from sim.schema.world import World, iter_figures
 
 
 @dataclass(frozen=True)
@@ -82,11 +83,15 @@ def load_scenario(path: str | Path) -> LoadedScenario:
     """
     file = Path(path)
     try:
-        raw = file.read_bytes()
-    except OSError as exc:
+        raw = read_input_file(file, "scenario")
+    except OSError as exc:  # missing, unreadable, a folder, a device or a FIFO (never opened)
         raise InputError(file, "(file)", f"cannot read: {exc.strerror or exc}") from None
+    except FileRefused as exc:  # not .toml, too big
+        raise InputError(file, "(file)", str(exc)) from None
     try:
-        text = raw.decode("utf-8")
+        # A byte-order mark (Windows editors) is dropped from the text, which manifests store
+        # and re-parse; the sha256 stays that of the file's bytes, as `sha256sum` gives it.
+        text = decode_text(raw)
         data = tomllib.loads(text)
     except UnicodeDecodeError:
         raise InputError(file, "(file)", "not UTF-8 text; a scenario is a TOML file") from None
@@ -96,7 +101,10 @@ def load_scenario(path: str | Path) -> LoadedScenario:
         sc = Scenario.model_validate(data, context={"scenario": True})
     except ValidationError as exc:
         raise first_error(file, exc) from None
-    world_path = sc.world if sc.world == BUILTIN_WORLD else str((file.parent / sc.world).resolve())
+    try:
+        world_path = world_reference(sc.world, file.parent)
+    except InputError as error:  # name the scenario file, not its folder
+        raise InputError(file, error.field, error.message) from None
     world = load_world_file(world_path, file, "world")
     check_world_references(file, sc, world)
     world = apply_overrides(file, sc, world)

@@ -56,11 +56,12 @@ def apply_event(model: AllianceModel, event: Event) -> None:
             model.note(event.supplier, "arms_shipment", None, event.recipient, detail)
             return
         case TieCreate():
-            model.net.add(event.tie)  # its trust starts after this week's events (model.step)
+            # Its trust starts after this week's events (model.step).
+            model.net.add(event.tie, event.kind)
             model.note(event.tie.source, "tie_create", None, event.tie.target, event.tie.id)
             return
         case TieChange():
-            if model.net.set_status(event.tie, _STATUS[event.kind]):
+            if model.net.set_status(event.tie, _STATUS[event.kind], event.kind):
                 tie = model.net.ties[event.tie]
                 model.note(tie.source, event.kind, None, tie.target, event.tie)
             return
@@ -83,7 +84,7 @@ def apply_event(model: AllianceModel, event: Event) -> None:
             for tie in list(model.net.ties.values()):
                 if {tie.source, tie.target} == pair:
                     if isinstance(tie, RivalryTie):
-                        model.net.set_status(tie.id, "suspended")
+                        model.net.set_status(tie.id, "suspended", "normalisation")
                     elif isinstance(tie, BorderTie) and not tie.open:
                         model.net.ties[tie.id] = tie.model_copy(update={"open": True})
             model.net.reindex()

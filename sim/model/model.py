@@ -18,7 +18,7 @@ from typing import assert_never
 import mesa
 import numpy as np
 
-from sim.model import metrics, rules
+from sim.model import dynamics, metrics, rules
 from sim.model.agents import Choice, StateAgent
 from sim.model.conflict import Crisis, Pledge, War
 from sim.model.events import apply_event
@@ -44,7 +44,9 @@ class AllianceModel(mesa.Model):
     ) -> None:
         super().__init__(rng=rng)
         self.world = world
-        self.year = year if year is not None else world.meta.year
+        #: The calendar: the run starts in ``start_year`` and ``year`` advances every 52 weeks.
+        self.start_year = year if year is not None else world.meta.year
+        self.year = self.start_year
         self.week = 0
         self.schedule: dict[int, list[Event]] = defaultdict(list)
         for event in events:
@@ -70,12 +72,20 @@ class AllianceModel(mesa.Model):
 
     def step(self) -> None:
         """Advance one week."""
-        self.week = self.steps - 1
+        self.week = self.net.step = self.steps - 1
+        # A new year: the states review their ties, then dated ties switch on and off, all
+        # before the week's events.
+        year = self.start_year + self.week // WEEKS_PER_YEAR
+        new_year = False
+        if year != self.year:
+            new_year = dynamics.review(self, year)
+            new_year |= self.net.set_year(year)
+        self.year = year
         events = self.schedule.get(self.week, ())
         for event in events:
             apply_event(self, event)
-        # Only events switch alliances on, so trust in a new pledge starts here.
-        if events:
+        # Only dates and events switch alliances on, so trust in a new pledge starts here.
+        if events or new_year:
             for tie, pledger, protege in self.net.pledges:
                 self.trust.setdefault((tie.id, pledger, protege), tie.strength.value)
         if self.wars or self.crises:  # states choose only about wars and crises
@@ -213,6 +223,11 @@ class AllianceModel(mesa.Model):
     # --- changes -------------------------------------------------------------------------------
     def start_war(self, attacker: str, defender: str, theatre: str) -> War:
         """Open a war and invoke the pledges its conditions cover."""
+        # An attack ends any alliance between the two (possible only when a scenario scripts
+        # the offensive: a state never chooses to attack an ally).
+        for tie in list(self.net.active()):
+            if tie.kind == "alliance" and {tie.source, tie.target} == {attacker, defender}:
+                self.net.set_status(tie.id, "cut", "war")
         war = War([attacker], [defender], theatre, start=self.week)
         war.strength = {attacker: 1.0, defender: 1.0}
         war.losses = {attacker: 0.0, defender: 0.0}
@@ -424,7 +439,7 @@ class AllianceModel(mesa.Model):
                 tie.kind in ("arms", "energy", "trade", "transit")
                 and (state, target) in tie.pairs()
             ):
-                self.net.set_status(tie.id, "suspended")
+                self.net.set_status(tie.id, "suspended", "sanction")
 
     def deliver_arms(self) -> None:
         """Weekly deliveries on every active arms tie; a surge where the supplier chose one.

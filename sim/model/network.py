@@ -1,8 +1,9 @@
 """The tie network: which ties are on, and the pair-wise quantities the agents read from it.
 
-Ties are switched on by year (``since``) and by events (suspend, restore, cut, create). After
-every change :meth:`TieNetwork.reindex` recomputes the pair tables, so the per-step rules only
-do dictionary look-ups.
+Ties are switched on and off by their dates (``since``, ``until``) as the run's calendar
+advances, and by events (suspend, restore, cut, create); every change is logged with its week
+and reason. After every change :meth:`TieNetwork.reindex` recomputes the pair tables, so the
+per-step rules only do dictionary look-ups.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from collections import defaultdict
 from collections.abc import Callable
 
 from sim.model.conflict import War
-from sim.model.rules import noisy_or, pair_sign
+from sim.model.rules import dated_status, noisy_or, pair_sign
 from sim.schema.vocabulary import TieStatus
 from sim.schema.world import AllianceTie, ArmsTie, MediationTie, Tie, World
 
@@ -37,9 +38,12 @@ class TieNetwork:
         self.world = world
         self.ties: dict[str, Tie] = {tie.id: tie for tie in world.ties}
         self.status: dict[str, TieStatus] = {
-            tie.id: "active" if tie.since is None or tie.since <= year else "not_yet"
-            for tie in world.ties
+            tie.id: dated_status(tie.since, tie.until, year) for tie in world.ties
         }
+        #: The week changes are logged under (the model sets it at each week's start).
+        self.step = 0
+        #: Every change of a tie's status after the start, in order (``tie_changes.csv``).
+        self.changes: list[dict[str, object]] = []
         self._arms_strength = arms_strength
         self.reindex()
 
@@ -47,19 +51,66 @@ class TieNetwork:
         """Return the ties in force."""
         return [tie for tie_id, tie in self.ties.items() if self.status[tie_id] == "active"]
 
-    def set_status(self, tie_id: str, status: TieStatus) -> bool:
-        """Suspend, restore or cut a tie; a cut tie stays cut. Returns whether it changed."""
-        if self.status[tie_id] == "cut" or self.status[tie_id] == status:
+    def set_status(
+        self, tie_id: str, status: TieStatus, reason: str, *, reindex: bool = True
+    ) -> bool:
+        """Suspend, restore or cut a tie; return whether it changed.
+
+        A cut tie stays cut, and a tie past its ``until`` year stays ended: events act within
+        the world's history. Restoring a tie not yet in force brings it forward.
+        """
+        now = self.status[tie_id]
+        if now == "cut" or now == status or (now == "ended" and status == "active"):
             return False
-        self.status[tie_id] = status
-        self.reindex()
+        self._change(tie_id, status, reason)
+        if reindex:
+            self.reindex()
         return True
 
-    def add(self, tie: Tie) -> None:
+    def add(self, tie: Tie, reason: str, *, reindex: bool = True) -> None:
         """Add a new tie, in force at once."""
         self.ties[tie.id] = tie
-        self.status[tie.id] = "active"
-        self.reindex()
+        self._change(tie.id, "active", reason)
+        if reindex:
+            self.reindex()
+
+    def replace(self, tie: Tie, reason: str) -> None:
+        """Put a new version of a tie in force in place of the old (a renewal); log it."""
+        self.ties[tie.id] = tie
+        self._change(tie.id, "active", reason)
+
+    def set_year(self, year: int) -> bool:
+        """Switch dated ties on or off for a new year; return whether any changed.
+
+        Ties suspended or cut by events stay so; a tie restored before its ``since`` stays on.
+        """
+        changed = False
+        for tie_id, tie in self.ties.items():
+            if self.status[tie_id] in ("suspended", "cut"):
+                continue
+            dated = dated_status(tie.since, tie.until, year)
+            # Years only advance, so "not yet" here means a tie an event restored early.
+            if dated != self.status[tie_id] and dated != "not_yet":
+                self._change(tie_id, dated, "dates")
+                changed = True
+        if changed:
+            self.reindex()
+        return changed
+
+    def _change(self, tie_id: str, status: TieStatus, reason: str) -> None:
+        self.status[tie_id] = status
+        tie = self.ties[tie_id]
+        self.changes.append(
+            {
+                "step": self.step,
+                "tie": tie_id,
+                "kind": tie.kind,
+                "source": tie.source,
+                "target": tie.target,
+                "status": status,
+                "reason": reason,
+            }
+        )
 
     def reindex(self) -> None:
         """Recompute the pair tables from the active ties."""

@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
 
 import matplotlib as mpl
 import solara
+from solara.toestand import Ref
 
 from sim.loading.builtin import builtin_scenarios
 from sim.loading.scenarios import LoadedScenario, load_scenario
@@ -25,15 +28,18 @@ from sim.presentation.classroom import (
     compare,
     comparison_markdown,
     default_settings,
+    event_switches,
     live_figure,
     network_now,
     new_model,
     open_scenario,
-    open_upload,
+    open_uploads,
     outcome_summary,
     stored_from_model,
 )
 from sim.presentation.plot_base import STYLE
+from sim.schema.errors import InputError
+from sim.schema.limits import MAX_FILE_BYTES
 
 REPLICATES = 5
 KEY = (
@@ -48,6 +54,9 @@ CSS = """
 .v-btn { min-height: 48px; }
 .v-label { opacity: 1 !important; color: #111 !important; }
 .v-application img { max-width: 100%; height: auto; }
+.v-application h3 { font-size: 24px; font-weight: 600; margin-top: 12px; }
+.event-switch .v-input__details { display: none; }
+.event-switch .v-selection-control { min-height: 36px; }
 """
 
 
@@ -71,14 +80,13 @@ def Levers(loaded: LoadedScenario, settings: solara.Reactive[Settings]) -> None:
     # Each handler changes the settings of the moment it is called (settings.value), not those
     # of this render (s): two quick moves must both count.
 
-    def distracted(value: bool) -> None:
-        settings.set(dataclasses.replace(settings.value, russia_distracted=value))
+    def switch_of(setting: str, key: str) -> Callable[[bool], None]:
+        def on_value(value: bool) -> None:
+            now = settings.value
+            changed = {**getattr(now, setting), key: value}
+            settings.set(dataclasses.replace(now, **{setting: changed}))
 
-    def drones(value: bool) -> None:
-        settings.set(dataclasses.replace(settings.value, turkish_drones=value))
-
-    def israel_cut(value: bool) -> None:
-        settings.set(dataclasses.replace(settings.value, israel_cut=value))
+        return on_value
 
     def commitment_of(state: str) -> Callable[[float], None]:
         def on_value(value: float) -> None:
@@ -102,12 +110,14 @@ def Levers(loaded: LoadedScenario, settings: solara.Reactive[Settings]) -> None:
         every = dict.fromkeys(s.economic_weight, value)
         settings.set(dataclasses.replace(settings.value, economic_weight=every))
 
-    solara.Markdown("### Events")
-    solara.Switch(
-        label="Russia distracted elsewhere", value=s.russia_distracted, on_value=distracted
-    )
-    solara.Switch(label="Turkish drones and arms", value=s.turkish_drones, on_value=drones)
-    solara.Switch(label="Israeli supplies cut", value=s.israel_cut, on_value=israel_cut)
+    solara.Markdown("### Events (switched on: it happens)")
+    for switch in event_switches(loaded):
+        solara.Switch(
+            label=switch.label,
+            value=bool(getattr(s, switch.setting).get(switch.key, False)),
+            on_value=switch_of(switch.setting, switch.key),
+            classes=["event-switch"],
+        )
     solara.Markdown("### Honouring pledges (commitment)")
     for state in sorted(s.commitment):
         Lever(f"{state}: {s.commitment[state]:.2f}", s.commitment[state], commitment_of(state))
@@ -120,11 +130,50 @@ def Levers(loaded: LoadedScenario, settings: solara.Reactive[Settings]) -> None:
             arms_of(tie.id),
             MAX_ARMS_FACTOR,
         )
-    solara.Markdown("### Every state")
-    risk = sum(s.risk_appetite.values()) / len(s.risk_appetite)
-    Lever(f"Risk appetite: {risk:.2f}", risk, risk_of_all)
-    weight = sum(s.economic_weight.values()) / len(s.economic_weight)
-    Lever(f"Weight of energy and trade ties: {weight:.2f}", weight, weight_of_all, 3.0)
+    if s.risk_appetite:  # a world has states, but a page must not divide by zero if not
+        solara.Markdown("### Every state")
+        risk = sum(s.risk_appetite.values()) / len(s.risk_appetite)
+        Lever(f"Risk appetite: {risk:.2f}", risk, risk_of_all)
+        weight = sum(s.economic_weight.values()) / len(s.economic_weight)
+        # Up to 3 (or the world's own weight, if larger): a slider never clamps a value.
+        Lever(
+            f"Weight of energy and trade ties: {weight:.2f}",
+            weight,
+            weight_of_all,
+            max(3.0, weight),
+        )
+
+
+def read_drop(file: Any) -> tuple[str, bytes]:
+    """Name and contents of a dropped file, reading no more than one byte past the limit.
+
+    A file over :data:`~sim.schema.limits.MAX_FILE_BYTES` is refused by
+    :func:`~sim.presentation.classroom.open_uploads` without being read to its end.
+    """
+    return str(file["name"]), file["file_obj"].read(MAX_FILE_BYTES + 1)
+
+
+@dataclass(frozen=True)
+class Shown:
+    """What the page shows: a scenario, its settings, the last error line, two counters.
+
+    ``load`` counts the scenarios loaded: each one (even the same file again) starts at week 0.
+    ``drops`` counts the drops handled: each gives a fresh drop zone, since Solara's ignores a
+    drop of files with the same names and sizes as the last (an edited file dropped again).
+    """
+
+    loaded: LoadedScenario
+    settings: Settings
+    error: str = ""
+    load: int = 0
+    drops: int = 0
+
+    def then(self, found: LoadedScenario | None, message: str, *, drop: bool = False) -> Shown:
+        """What the page shows next: ``found`` as it is, or this with the error ``message``."""
+        drops = self.drops + int(drop)
+        if found is None:
+            return dataclasses.replace(self, error=message, drops=drops)
+        return Shown(found, default_settings(found), message, self.load + 1, drops)
 
 
 @solara.component
@@ -135,18 +184,24 @@ def Page() -> None:
     builtin = builtin_scenarios()
     first = "classroom" if "classroom" in builtin else next(iter(builtin))
     # A built-in scenario that does not load is a broken installation: the error shows.
-    initial = solara.use_memo(lambda: load_scenario(builtin[first]), [])
-    loaded = solara.use_reactive(initial)
-    settings = solara.use_reactive(default_settings(initial))
+    start = solara.use_memo(lambda: load_scenario(builtin[first]), [])
+    initial = solara.use_memo(lambda: Shown(start, default_settings(start)), [])
+    # The scenario, its settings and the error line change together, in one update: a render
+    # between two updates would apply one scenario's settings to another's world.
+    shown = solara.use_reactive(initial)
+    settings = Ref(shown.fields.settings)
     choice = solara.use_reactive(first)
     path_text = solara.use_reactive("")
-    error = solara.use_reactive("")
 
     def show(found: LoadedScenario | None, message: str) -> None:
-        error.set(message)
-        if found is not None:
-            loaded.set(found)
-            settings.set(default_settings(found))
+        shown.set(shown.value.then(found, message))
+
+    def dropped(files: list[Any]) -> None:
+        try:
+            found, message = open_uploads([read_drop(file) for file in files])
+        except OSError as exc:  # the browser went away in the middle of the upload
+            found, message = None, f"(upload): could not read the dropped files: {exc}"
+        shown.set(shown.value.then(found, message, drop=True))
 
     def pick(name: str) -> None:
         choice.set(name)
@@ -164,17 +219,17 @@ def Page() -> None:
                 on_click=lambda: show(*open_scenario(path_text.value.strip())),
                 outlined=True,
             )
-            solara.FileDrop(
-                label="…or drop a scenario file here",
-                on_file=lambda file: show(*open_upload(file["name"], file["data"])),
-                lazy=False,
-            )
-            if error.value:
+            solara.FileDropMultiple(
+                label="…or drop a scenario file here (with its world file, if it has its own)",
+                on_file=dropped,
+                lazy=True,
+            ).key(f"drop-{shown.value.drops}")
+            if shown.value.error:
                 # solara.Error fails with this ipyvuetify (its text= flag); the plain Alert works.
-                solara.v.Alert(type="error", children=[error.value])
-            Levers(loaded.value, settings)
-        # A new scenario gets a new Main (keyed by file and content): its run starts at week 0.
-        Main(loaded.value, settings.value).key(f"{loaded.value.path}:{loaded.value.sha256}")
+                solara.v.Alert(type="error", children=[shown.value.error])
+            Levers(shown.value.loaded, settings)
+        # A new scenario gets a new Main (keyed by the load): its run starts at week 0.
+        Main(shown.value.loaded, shown.value.settings).key(f"load-{shown.value.load}")
 
 
 def run_to(loaded: LoadedScenario, weeks: int) -> AllianceModel:
@@ -185,25 +240,42 @@ def run_to(loaded: LoadedScenario, weeks: int) -> AllianceModel:
     return model
 
 
+def checked(loaded: LoadedScenario, settings: Settings) -> tuple[LoadedScenario | None, str]:
+    """The scenario with the settings applied and ``""``, or None and the one-line error."""
+    try:
+        return apply_settings(loaded, settings), ""
+    except InputError as error:
+        return None, str(error)
+
+
 @solara.component
 def Main(loaded: LoadedScenario, settings: Settings) -> None:
     """Step, run, reset; the network, the weekly plots, the outcome and the comparison."""
     sc = loaded.scenario
-    applied = solara.use_memo(lambda: apply_settings(loaded, settings), [loaded, settings])
+    # A setting the scenario file could not hold either is one line on the page, as a file is.
+    applied, refused = solara.use_memo(lambda: checked(loaded, settings), [loaded, settings])
     # The page keeps the week, not the model: a moved slider replays the what-if to the same
     # week from the same seed, so the class sees the change at the moment they are looking at.
     week = solara.use_reactive(0)
     weeks = min(week.value, sc.steps)
-    model = solara.use_memo(lambda: run_to(applied, weeks), [applied, weeks])
+    model = solara.use_memo(
+        lambda: run_to(applied, weeks) if applied is not None else None, [applied, weeks]
+    )
     # The comparison's Markdown table and the settings it was run for (None: not run yet).
     nothing: tuple[str, LoadedScenario | None] = ("", None)
     comparison = solara.use_reactive(nothing)
 
+    # An empty question would be "****", which Markdown draws as a horizontal rule.
+    solara.Markdown(f"# {sc.name}" + (f"\n**{sc.question}**" if sc.question.strip() else ""))
+    if applied is None or model is None:
+        solara.v.Alert(type="error", children=[refused])
+        return
+    what_if = applied
+
     def run_comparison() -> None:
         before = apply_settings(loaded, default_settings(loaded))
-        comparison.set((comparison_markdown(compare(before, applied, REPLICATES)), applied))
+        comparison.set((comparison_markdown(compare(before, what_if, REPLICATES)), what_if))
 
-    solara.Markdown(f"# {sc.name}\n**{sc.question}**")
     with solara.Row(style={"align-items": "center"}):
         solara.Button("Step one week", on_click=lambda: week.set(weeks + 1), color="primary")
         solara.Button("Run to the end", on_click=lambda: week.set(sc.steps), color="primary")

@@ -7,19 +7,27 @@ a scenario file could say, so a what-if in class is a scenario a student could w
 
 from __future__ import annotations
 
+import dataclasses
 import math
+import os
 import tempfile
+import tomllib
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
 import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
 from sim.experiments.run import build_model, run_scenario
+from sim.loading.files import decode_text
 from sim.loading.scenarios import LoadedScenario, load_scenario, with_changes
+from sim.loading.worlds import shipped_worlds
 from sim.model.metrics import summarise_run
 from sim.model.model import AllianceModel
+from sim.model.rules import dated_status
 from sim.presentation.network_plot import (
     TIE_STYLE,
     NetworkCanvas,
@@ -31,16 +39,17 @@ from sim.presentation.plot_base import Stored
 from sim.presentation.timeseries_plot import panel_control, panel_counts, panel_escalation
 from sim.schema.columns import CONTROL, GAIN, INTERVENED, column
 from sim.schema.errors import InputError
-from sim.schema.world import ArmsTie
+from sim.schema.limits import MAX_FILE_BYTES
+from sim.schema.scenario import Distraction, Event, TieChange
+from sim.schema.world import BUILTIN_WORLD, ArmsTie
 
-#: The three event switches of the app: the tie or state each one acts on.
-DRONE_TIE = "tur_aze_arms"
-ISRAEL_TIE = "isr_aze_arms"
-DISTRACTED = "Russia"
-#: How much of Russia's capability the "distracted" switch ties down.
+#: How much of a state's capability its "busy elsewhere" switch ties down, unless the scenario
+#: already has it busy (then its own level stays).
 DISTRACTION_LEVEL = 0.5
 #: Largest arms multiplier: three times the scenario's volume.
 MAX_ARMS_FACTOR = 3.0
+#: The settings an on/off switch sets: a state busy elsewhere, or an arms tie cut.
+SwitchSetting = Literal["distracted", "cut"]
 
 
 @dataclass(frozen=True)
@@ -52,18 +61,31 @@ class Settings:
         risk_appetite: Per state, tolerance of war risk (0-1).
         economic_weight: Per state, weight of energy and trade ties (0-10).
         arms: Per arms tie id, a multiplier (0-3) of the scenario's volume.
-        russia_distracted: Russia is busy elsewhere from week 0.
-        turkish_drones: Turkish arms to Azerbaijan flow.
-        israel_cut: Israeli arms to Azerbaijan are cut in week 0.
+        distracted: Per state, whether it is busy elsewhere (a ``distraction`` event).
+        cut: Per arms tie id, whether the tie is cut in week 0 (a ``tie_cut`` event).
     """
 
     commitment: dict[str, float] = field(default_factory=dict)
     risk_appetite: dict[str, float] = field(default_factory=dict)
     economic_weight: dict[str, float] = field(default_factory=dict)
     arms: dict[str, float] = field(default_factory=dict)
-    russia_distracted: bool = False
-    turkish_drones: bool = True
-    israel_cut: bool = False
+    distracted: dict[str, bool] = field(default_factory=dict)
+    cut: dict[str, bool] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Switch:
+    """One on/off switch of the page.
+
+    Attributes:
+        setting: The :class:`Settings` field it sets (``"distracted"`` or ``"cut"``).
+        key: The state or arms tie id it acts on, a key of that field.
+        label: What switching it on does, in words.
+    """
+
+    setting: SwitchSetting
+    key: str
+    label: str
 
 
 def open_scenario(
@@ -84,40 +106,176 @@ def open_scenario(
         return None, f"{shown_as or error.file}: {error.field}: {error.message}"
 
 
-def open_upload(name: str, data: bytes) -> tuple[LoadedScenario | None, str]:
-    """Load an uploaded scenario file, as :func:`open_scenario`; errors name the upload.
+def _upload_name(name: str) -> str:
+    """The file name of an upload without any folder, printable, never empty, "." or ".."."""
+    base = name.replace("\\", "/").rsplit("/", 1)[-1]
+    base = "".join(ch if ch.isprintable() else "?" for ch in base)
+    return base if base not in ("", ".", "..") else "upload.toml"
 
-    The bytes go to a private temporary folder for the time of loading, since scenarios are
-    read from a path (the loaded scenario keeps its text). A world file named in the scenario
-    would be looked for beside that copy, so an upload should use the built-in world.
+
+def _toml(data: bytes) -> dict[str, object] | None:
+    """The TOML table of a file's bytes, or None if they are not UTF-8 TOML.
+
+    Decoded and parsed as :func:`sim.loading.scenarios.load_scenario` does, so the ``world``
+    checked here is the one the loader would read.
     """
+    try:
+        return tomllib.loads(decode_text(data))
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError, ValueError, RecursionError):
+        return None
+
+
+def _world_refusal(name: str, table: dict[str, object] | None, worlds: set[str]) -> str:
+    """The line refusing an uploaded scenario's ``world``, or ``""`` if it is allowed.
+
+    Allowed: ``"builtin"``, the name of a world shipped with the package, and the file name of a
+    world file dropped in the same upload. A
+    scenario that is not TOML, or whose ``world`` is not a string, is left to the loader, which
+    refuses it before it reads any world.
+    """
+    world = (table or {}).get("world", BUILTIN_WORLD)
+    shipped = shipped_worlds()
+    if not isinstance(world, str) or world in (BUILTIN_WORLD, *shipped) or world in worlds:
+        return ""
+    dropped = ", ".join(sorted(worlds)) if worlds else "none was dropped"
+    shown = world if len(world) <= 80 else world[:77] + "..."
+    return (
+        f"{name}: world: an uploaded scenario may use only a built-in world "
+        f"({', '.join([BUILTIN_WORLD, *shipped])}) or the file name of a world file dropped "
+        f"with it ({dropped}); got {shown!r}"
+    )
+
+
+def open_uploads(files: Sequence[tuple[str, bytes]]) -> tuple[LoadedScenario | None, str]:
+    """Load one uploaded scenario, with the world files dropped with it; errors name the upload.
+
+    An uploaded scenario may use only the built-in world (``world = "builtin"``, the default)
+    or a world file uploaded with it, named by its file name (``world = "my_world.toml"``). Any
+    other ``world`` (a path on the server, ``../x.toml``, a file not dropped) is refused before
+    any file but the upload is read. A dropped file is a world file if it has a ``[meta]``
+    table; exactly one of the files must be a scenario.
+
+    The scenario and the world it names go to a private temporary folder for the time of
+    loading, since scenarios are read from a path; the loaded scenario keeps its text and is
+    named by the upload's file name.
+
+    Args:
+        files: ``(file name, contents)`` of each dropped file.
+
+    Returns:
+        The scenario and ``""``, or None and one line saying what is wrong.
+    """
+    uploads: dict[str, bytes] = {}
+    for raw_name, data in files:
+        name = _upload_name(raw_name)
+        if name in uploads:
+            return None, f"{name}: (file): dropped twice; drop each file once"
+        if len(data) > MAX_FILE_BYTES:
+            return None, (
+                f"{name}: (file): larger than {MAX_FILE_BYTES // 2**20} MB; scenario and world "
+                "files are short text files"
+            )
+        uploads[name] = data
+    tables = {name: _toml(data) for name, data in uploads.items()}
+    # A world file has a [meta] table, or is named by another dropped file (even a broken one:
+    # the loader then says what is wrong with it).
+    named = {
+        (other, table.get("world"))
+        for other, table in tables.items()
+        if table is not None and isinstance(table.get("world"), str)
+    }
+    worlds = {
+        name
+        for name, table in tables.items()
+        if (table is not None and "meta" in table)
+        or any(world == name and other != name for other, world in named)
+    }
+    scenarios = [name for name in uploads if name not in worlds]
+    if not uploads:
+        return None, "(upload): no file was dropped"
+    if not scenarios:
+        return None, (
+            f"{', '.join(sorted(worlds))}: (file): only world files were dropped; drop the "
+            "scenario file together with its world file"
+        )
+    if len(scenarios) > 1:
+        return None, (
+            f"{', '.join(scenarios)}: (file): drop one scenario file at a time (with the world "
+            "file it names, if any)"
+        )
+    (name,) = scenarios
+    refusal = _world_refusal(name, tables[name], worlds)
+    if refusal:
+        return None, refusal
+    world = (tables[name] or {}).get("world")
     with tempfile.TemporaryDirectory(prefix="alliance-sim-upload-") as folder:
-        target = Path(folder) / (Path(name).name or "upload.toml")
-        target.write_bytes(data)
-        return open_scenario(target, shown_as=Path(name).name)
+        for file in {name, *([world] if isinstance(world, str) and world in worlds else [])}:
+            (Path(folder) / file).write_bytes(uploads[file])
+        loaded, message = open_scenario(Path(folder) / name, shown_as=name)
+        # A world file's error names its path: the upload's name is what the user knows.
+        for prefix in {str(Path(folder)), os.path.realpath(folder)}:
+            message = message.replace(prefix + os.sep, "")
+    if loaded is None:
+        return None, message
+    # The loader parses as _toml does, so this never refuses; if they ever differ, it still must.
+    refusal = _world_refusal(name, {"world": loaded.scenario.world}, worlds)
+    if refusal:
+        return None, refusal
+    return dataclasses.replace(loaded, path=Path(name)), ""
+
+
+def open_upload(name: str, data: bytes) -> tuple[LoadedScenario | None, str]:
+    """Load one uploaded scenario file alone, as :func:`open_uploads`."""
+    return open_uploads([(name, data)])
 
 
 def arms_ties(loaded: LoadedScenario) -> list[ArmsTie]:
-    """Arms ties in force in the scenario's year, in world order."""
+    """Arms ties in force in the scenario's year (its start), in world order."""
     year = loaded.scenario.year or loaded.world.meta.year
     return [
         tie
         for tie in loaded.world.ties
-        if isinstance(tie, ArmsTie) and (tie.since is None or tie.since <= year)
+        if isinstance(tie, ArmsTie) and dated_status(tie.since, tie.until, year) == "active"
     ]
 
 
-def _suspends(loaded: LoadedScenario, tie: str, kinds: set[str]) -> bool:
-    """Whether an event of one of ``kinds`` acts on ``tie`` at week 0."""
-    return any(
-        e.kind in kinds and e.tie == tie and e.step == 0
-        for e in loaded.scenario.events
-        if hasattr(e, "tie")
+def event_switches(loaded: LoadedScenario) -> list[Switch]:
+    """The on/off switches of a scenario's world: every state busy elsewhere, every arms tie cut.
+
+    One switch per state of the world (in name order) and one per arms tie in force in the
+    scenario's year (in world order), so a switch never names a state or tie the world lacks.
+    Each label says what switching it on does.
+    """
+    busy = [
+        Switch("distracted", state, f"{state} busy elsewhere")
+        for state in sorted(loaded.world.states)
+    ]
+    cut = [
+        Switch("cut", tie.id, f"{tie.source} → {tie.target} arms cut") for tie in arms_ties(loaded)
+    ]
+    return busy + cut
+
+
+def _is_cut(event: Event, tie: str) -> bool:
+    """Whether ``event`` stops ``tie`` from week 0 (a suspension or a cut)."""
+    return (
+        isinstance(event, TieChange)
+        and event.tie == tie
+        and event.step == 0
+        and event.kind in ("tie_suspend", "tie_cut")
     )
+
+
+def _is_busy(event: Event, state: str) -> bool:
+    """Whether ``event`` is a distraction of ``state`` (of any level)."""
+    return isinstance(event, Distraction) and event.state == state
 
 
 def default_settings(loaded: LoadedScenario) -> Settings:
     """The settings that leave a scenario as it is: its levers, volumes and events.
+
+    A state is ``distracted`` if the scenario has it busy elsewhere at some level above 0; an
+    arms tie is ``cut`` if the scenario suspends or cuts it in week 0.
 
     Args:
         loaded: A loaded scenario.
@@ -126,42 +284,66 @@ def default_settings(loaded: LoadedScenario) -> Settings:
         Settings whose :func:`apply_settings` gives back the same world and timeline.
     """
     states = loaded.world.states
+    events = loaded.scenario.events
     return Settings(
         commitment={s: st.commitment.value for s, st in states.items()},
         risk_appetite={s: st.risk_appetite.value for s, st in states.items()},
         economic_weight={s: st.economic_weight.value for s, st in states.items()},
         arms={tie.id: 1.0 for tie in arms_ties(loaded)},
-        russia_distracted=any(
-            e.kind == "distraction" and e.state == DISTRACTED and e.level > 0
-            for e in loaded.scenario.events
-        ),
-        turkish_drones=not _suspends(loaded, DRONE_TIE, {"tie_suspend", "tie_cut"}),
-        israel_cut=_suspends(loaded, ISRAEL_TIE, {"tie_cut", "tie_suspend"}),
+        distracted={
+            s: any(isinstance(e, Distraction) and e.state == s and e.level > 0 for e in events)
+            for s in sorted(states)
+        },
+        cut={tie.id: any(_is_cut(e, tie.id) for e in events) for tie in arms_ties(loaded)},
     )
 
 
+def _check_keys(loaded: LoadedScenario, settings: Settings) -> None:
+    """Every state and tie the switches and arms sliders name is one the page offers."""
+    allowed = {
+        "distracted": sorted(loaded.world.states),
+        "cut": [tie.id for tie in arms_ties(loaded)],
+        "arms": [tie.id for tie in arms_ties(loaded)],
+    }
+    for setting, names in allowed.items():
+        for key in getattr(settings, setting):
+            if key not in names:
+                what = "state" if setting == "distracted" else "arms tie in force"
+                raise InputError(
+                    loaded.path,
+                    f"{setting}.{key}",
+                    f"unknown {what} {key!r}; allowed: {', '.join(names) or 'none'}",
+                )
+
+
 def _events(loaded: LoadedScenario, settings: Settings) -> list[dict[str, object]]:
-    """The scenario's timeline with the three switches applied, as scenario-file tables."""
+    """The scenario's timeline with the switches applied, as scenario-file tables.
+
+    A switch turned on adds its event in week 0 (a ``distraction`` at
+    :data:`DISTRACTION_LEVEL` for the whole run, a ``tie_cut``); a switch turned off that the
+    scenario had on removes the scenario's events behind it. Switches left as the scenario has
+    them change nothing.
+    """
     base = default_settings(loaded)
     events = list(loaded.scenario.events)
     added: list[dict[str, object]] = []
-    if settings.russia_distracted != base.russia_distracted:
-        if settings.russia_distracted:
+    for state, busy in settings.distracted.items():
+        if bool(busy) == base.distracted.get(state, False):
+            continue
+        # Off: the scenario's distractions of the state go. On: so do its level-0 ones (the
+        # only ones it can have here), which would end the switch's distraction.
+        events = [e for e in events if not _is_busy(e, state)]
+        if busy:
             added.append(
-                {"step": 0, "kind": "distraction", "state": DISTRACTED, "level": DISTRACTION_LEVEL}
+                {"step": 0, "kind": "distraction", "state": state, "level": DISTRACTION_LEVEL}
             )
+    for tie, cut in settings.cut.items():
+        if bool(cut) == base.cut.get(tie, False):
+            continue
+        if cut:
+            added.append({"step": 0, "kind": "tie_cut", "tie": tie})
         else:
-            events = [e for e in events if not (e.kind == "distraction" and e.state == DISTRACTED)]
-    if settings.turkish_drones != base.turkish_drones:
-        if settings.turkish_drones:
-            events = [e for e in events if getattr(e, "tie", None) != DRONE_TIE]
-        else:
-            added.append({"step": 0, "kind": "tie_suspend", "tie": DRONE_TIE})
-    if settings.israel_cut != base.israel_cut:
-        if settings.israel_cut:
-            added.append({"step": 0, "kind": "tie_cut", "tie": ISRAEL_TIE})
-        else:
-            events = [e for e in events if getattr(e, "tie", None) != ISRAEL_TIE]
+            events = [e for e in events if not _is_cut(e, tie)]
     # Added events go first: at week 0 they set the stage before any offensive of that week.
     return added + [e.model_dump(exclude_none=True) for e in events]
 
@@ -178,10 +360,12 @@ def apply_settings(loaded: LoadedScenario, settings: Settings) -> LoadedScenario
 
     Raises:
         InputError: if a setting is out of range (a commitment above 1, an arms multiplier
-            above 3), naming the scenario file and the field. Levers, overrides and events
-            go through :func:`sim.loading.scenarios.with_changes`, so they get exactly the
-            checks a scenario file gets.
+            above 3) or names a state or arms tie the page does not offer, naming the scenario
+            file and the field. Levers, overrides and events (the switches' too) go through
+            :func:`sim.loading.scenarios.with_changes`, so they get exactly the checks a
+            scenario file gets.
     """
+    _check_keys(loaded, settings)
     sc = loaded.scenario
     levers = {name: lv.model_dump(exclude_none=True) for name, lv in sc.levers.items()}
     for lever in ("commitment", "risk_appetite", "economic_weight"):

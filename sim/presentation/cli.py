@@ -1,7 +1,7 @@
 """Command line: ``alliance-sim`` (or ``python -m sim``).
 
-Commands: run, sweep, compare, validate, plot, evidence, schema, list, app. Bad input prints
-one line on stderr naming the file, the field and what is allowed, and exits with status 2.
+Commands: run, sweep, compare, discover, validate, plot, evidence, schema, list, app. Bad input
+prints one line on stderr naming the file, the field and what is allowed, and exits with status 2.
 """
 
 from __future__ import annotations
@@ -27,6 +27,10 @@ FLAGS = {
     "dask": "--dask",
     "chunk_size": "--chunk-size",
     "retries": "--retries",
+    "max_runs": "--max-runs",
+    "where": "--where",
+    "min_coverage": "--min-coverage",
+    "box": "--box",
 }
 
 
@@ -34,10 +38,16 @@ def cmd_run(args: argparse.Namespace) -> int:
     """Run a scenario's replicates and write results and plots."""
     from sim.experiments.results import prepare_output, write_results
     from sim.experiments.run import run_scenario
+    from sim.schema.limits import MAX_REPLICATES
 
     loaded = load_scenario(resolve_scenario(args.scenario))
-    if args.replicates is not None and args.replicates < 1:
-        raise InputError(loaded.path, "--replicates", f"must be at least 1 (got {args.replicates})")
+    # The same bound as the file's 'replicates', checked before anything is made.
+    if args.replicates is not None and not 1 <= args.replicates <= MAX_REPLICATES:
+        raise InputError(
+            loaded.path,
+            "--replicates",
+            f"must be at least 1 and at most {MAX_REPLICATES:,} (got {args.replicates})",
+        )
     out = Path(args.out)
     prepare_output(out, args.force)
     results = run_scenario(loaded, args.replicates)
@@ -71,6 +81,9 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         dask=args.dask,
         chunk_size=args.chunk_size,
         retries=args.retries,
+        max_runs=args.max_runs,
+        # The plan (runs, estimated time and disk) goes to stderr, before the first run.
+        on_plan=lambda plan: print(plan, file=sys.stderr, flush=True),
     )
     reported = not args.no_report and report.runs_done > 0  # nothing to analyse otherwise
     if reported:
@@ -91,11 +104,77 @@ def cmd_sweep(args: argparse.Namespace) -> int:
 
 def cmd_compare(args: argparse.Namespace) -> int:
     """Compare the outcomes of sweep folders side by side; write PNGs and an HTML report."""
+    from sim.experiments.results import output_error
     from sim.presentation.report import compare_report
 
-    for path in compare_report([Path(f) for f in args.sweeps], Path(args.out)):
+    out = Path(args.out)
+    try:  # what is there before, so that a failed comparison takes away only what it wrote
+        before = set(os.listdir(out)) if out.is_dir() else None
+        existed = out.exists() or out.is_symlink()
+    except OSError as error:
+        raise output_error(out, error) from None
+    try:
+        paths = compare_report([Path(f) for f in args.sweeps], out)
+    except BaseException as error:
+        if before is not None or not existed:  # never touch a file that was there
+            _remove_new(out, before)
+        if isinstance(error, OSError):  # the sweeps are read by then: writing failed
+            raise output_error(out, error) from None
+        raise
+    for path in paths:
         print(path)
     return 0
+
+
+def cmd_discover(args: argparse.Namespace) -> int:
+    """Scenario discovery: which ranges of a sweep's parameters lead to runs meeting a condition.
+
+    PRIM boxes (peeling trajectory, box limits, quasi-p-values), a CART tree and feature scores
+    (EMA Workbench). Writes tables, PNGs and discovery.html into --out (default
+    SWEEP_DIR/discovery/<condition>/), and a section in the sweep's report.html.
+    """
+    from sim.experiments.discovery import default_out, discover
+    from sim.presentation.report import discovery_report
+
+    folder = Path(args.sweep)
+    if not 0 < args.min_coverage <= 1:
+        raise InputError(folder, "--min-coverage", f"must be in (0, 1] (got {args.min_coverage})")
+    found = discover(folder, args.where, min_coverage=args.min_coverage, box=args.box)
+    out = Path(args.out) if args.out else default_out(found)
+    out, shown = discovery_report(found, out, force=args.force)
+    print(found.summary())
+    for line in found.describe_box():
+        print(f"  {line}")
+    if simpler := found.simpler():
+        print(f"  {simpler}")
+    top = ", ".join(
+        f"{row.parameter} {row.score:.2f}" for row in found.feature_scores.head(3).itertuples()
+    )
+    print(f"feature scores: {top}")
+    for note in found.notes:
+        print(f"note: {note}")
+    report = f"; section added to {folder / 'report.html'}" if shown else ""
+    print(f"results in {out} (discovery.html{report})")
+    return 0
+
+
+def _remove_new(folder: Path, before: set[str] | None) -> None:
+    """Remove what was written into ``folder`` since ``before`` (None: the folder, if made)."""
+    import shutil
+
+    if before is None:
+        if folder.is_dir() and not folder.is_symlink():
+            shutil.rmtree(folder, ignore_errors=True)
+        return
+    try:
+        for name in set(os.listdir(folder)) - before:
+            path = folder / name
+            if path.is_dir() and not path.is_symlink():
+                shutil.rmtree(path, ignore_errors=True)
+            else:
+                path.unlink(missing_ok=True)
+    except OSError:
+        pass  # the first error is the one to report
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
@@ -111,18 +190,32 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 def cmd_plot(args: argparse.Namespace) -> int:
     """Redraw the plots of a results folder from its stored tables."""
+    from sim.experiments.results import output_error
     from sim.presentation.plots import plot_results
 
     folder = Path(args.results)
-    for required in ("steps.csv", "summary.csv", "manifest.json"):
-        if not (folder / required).is_file():
-            raise InputError(
-                folder, required, "missing; give a folder written by 'alliance-sim run'"
-            )
     try:
+        if not folder.is_dir():
+            raise InputError(
+                folder, "(folder)", "not a folder; give one written by 'alliance-sim run'"
+            )
+        for required in ("steps.csv", "summary.csv", "manifest.json"):
+            if not (folder / required).is_file():
+                raise InputError(
+                    folder, required, "missing; give a folder written by 'alliance-sim run'"
+                )
+        before = set(os.listdir(folder / "plots")) if (folder / "plots").is_dir() else None
+    except OSError as error:
+        raise InputError(folder, "(folder)", f"cannot read: {error.strerror or error}") from None
+    try:
+        # The tables are read and checked first (load_stored): a bad one is an InputError
+        # naming it. An OSError after that comes from writing the figures.
         paths = plot_results(folder)
-    except (ValueError, KeyError, OSError) as error:  # pandas' parser errors are ValueErrors
-        raise InputError(folder, "(results)", f"cannot be plotted: {error}") from None
+    except BaseException as error:
+        _remove_new(folder / "plots", before)
+        if isinstance(error, OSError):
+            raise output_error(folder / "plots", error, field="plots") from None
+        raise
     for path in paths:
         print(path)
     return 0
@@ -144,6 +237,36 @@ def cmd_evidence(args: argparse.Namespace) -> int:
         writer = csv.DictWriter(sys.stdout, fieldnames=list(rows[0]))
         writer.writeheader()
         writer.writerows(rows)
+    return 0
+
+
+def cmd_world_from_edges(args: argparse.Namespace) -> int:
+    """Turn a signed edge list (source, target, sign; optional weight, year) into a world file."""
+    from sim.loading.edges import world_from_edges
+    from sim.loading.generate import world_to_toml
+
+    out = Path(args.out)
+    if out.suffix != ".toml":
+        raise InputError(out, "--out", "a world file needs the .toml suffix")
+    if out.exists() and not (args.force and out.is_file()):
+        raise InputError(out, "--out", "exists; choose another path or pass --force")
+    if not out.parent.is_dir():
+        raise InputError(out, "--out", f"folder {out.parent} does not exist")
+    world = world_from_edges(args.edges, name=args.name, year=args.year)
+    header = (
+        f"# Made by 'alliance-sim world from-edges' from {Path(args.edges).name}: every positive\n"
+        "# edge a mutual alliance, every negative edge a mutual rivalry, each citing its row;\n"
+        "# states and [model] parameters are stated assumptions (see sim/loading/edges.py).\n\n"
+    )
+    temporary = out.with_name(f".{out.name}.{os.getpid()}.tmp")
+    try:
+        temporary.write_text(header + world_to_toml(world), encoding="utf-8")
+        os.replace(temporary, out)
+    except OSError as exc:
+        temporary.unlink(missing_ok=True)
+        raise InputError(out, "--out", f"cannot write: {exc.strerror or exc}") from None
+    ties = len(world.ties)
+    print(f"{out}: {len(world.states)} states, {ties} ties (world '{world.meta.name}')")
     return 0
 
 
@@ -231,6 +354,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sweep.add_argument("--chunk-size", type=int, help="runs per task (default: automatic)")
     sweep.add_argument("--retries", type=int, default=2, help="retries of a failed chunk")
+    from sim.schema.limits import MAX_RUNS_DEFAULT, MAX_RUNS_HARD
+
+    sweep.add_argument(
+        "--max-runs",
+        type=int,
+        metavar="N",
+        help=f"allow a new sweep of up to N runs (default: {MAX_RUNS_DEFAULT:,}; "
+        f"at most {MAX_RUNS_HARD:,})",
+    )
     sweep.add_argument("--no-report", action="store_true", help="skip the analysis report")
     sweep.set_defaults(handler=cmd_sweep)
 
@@ -240,6 +372,37 @@ def build_parser() -> argparse.ArgumentParser:
     compare.add_argument("sweeps", nargs="+", help="folders written by 'alliance-sim sweep'")
     compare.add_argument("--out", required=True, help="folder for the PNGs and report.html")
     compare.set_defaults(handler=cmd_compare)
+
+    discover = commands.add_parser(
+        "discover",
+        help="which parameter ranges of a sweep lead to an outcome (PRIM, CART)",
+        description=cmd_discover.__doc__,
+    )
+    discover.add_argument(
+        "sweep", metavar="SWEEP_DIR", help="folder written by 'alliance-sim sweep'"
+    )
+    discover.add_argument(
+        "--where",
+        required=True,
+        metavar="EXPRESSION",
+        help="the runs of interest, e.g. 'war_weeks > 6', 'intervened_Russia', "
+        "'gain_karabakh >= 0.3 and not capitulation' (see docs/discovery.md)",
+    )
+    discover.add_argument(
+        "--out", metavar="DIR", help="folder to write (default: SWEEP_DIR/discovery/<condition>)"
+    )
+    discover.add_argument(
+        "--min-coverage",
+        type=float,
+        default=0.5,
+        metavar="F",
+        help="choose the densest box with at least this coverage (default: 0.5)",
+    )
+    discover.add_argument(
+        "--box", type=int, metavar="N", help="choose box N of the peeling trajectory instead"
+    )
+    discover.add_argument("--force", action="store_true", help="replace an existing folder")
+    discover.set_defaults(handler=cmd_discover)
 
     validate = commands.add_parser(
         "validate", help="check scenario files", description=cmd_validate.__doc__
@@ -271,6 +434,22 @@ def build_parser() -> argparse.ArgumentParser:
         "list", help="list built-in scenarios", description=cmd_list.__doc__
     )
     listing.set_defaults(handler=cmd_list)
+
+    world = commands.add_parser(
+        "world", help="make world files", description="Make world files from other data."
+    )
+    world_commands = world.add_subparsers(dest="world_command", required=True, metavar="COMMAND")
+    edges = world_commands.add_parser(
+        "from-edges",
+        help="a world from a signed edge list (CSV)",
+        description=cmd_world_from_edges.__doc__,
+    )
+    edges.add_argument("edges", help="CSV with columns source,target,sign[,weight][,year]")
+    edges.add_argument("--out", required=True, help="world file to write (.toml)")
+    edges.add_argument("--name", help="the world's name (default: the CSV's name)")
+    edges.add_argument("--year", type=int, help="the world's year (default: latest in the list)")
+    edges.add_argument("--force", action="store_true", help="replace an existing file")
+    edges.set_defaults(handler=cmd_world_from_edges)
 
     app = commands.add_parser(
         "app", help="serve the classroom app in a browser", description=cmd_app.__doc__

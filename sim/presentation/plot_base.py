@@ -10,18 +10,21 @@ on a classroom projector.
 
 from __future__ import annotations
 
+import io
 import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pandas as pd
 from cycler import cycler
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from sim.schema.columns import CONTROL, column, names_of
+from sim.schema.columns import CONTROL, NETWORK_COLUMNS, column, names_of
+from sim.schema.errors import InputError
 
 if TYPE_CHECKING:
     from matplotlib.typing import RcKeyType
@@ -89,8 +92,31 @@ class Stored:
         return sorted(names_of("strength", self.steps.columns))
 
 
+#: Columns the figures need, per table of a results folder, and those that hold text.
+REQUIRED = {
+    "steps.csv": ("replicate", "step", "escalation", "balanced_triangles", "frustration"),
+    "summary.csv": ("replicate", "war_weeks", "max_escalation"),
+    "network.csv": NETWORK_COLUMNS,
+    "actions.csv": (),
+}
+TEXT_COLUMNS = {
+    "summary.csv": ("peacekeepers",),
+    "network.csv": ("source", "target", "kind", "tie"),
+    "actions.csv": ("state", "action", "other", "conflict", "detail"),
+}
+#: Columns that must hold a whole number in every row.
+WHOLE = {
+    "steps.csv": ("replicate", "step"),
+    "summary.csv": ("replicate", "war_weeks", "max_escalation"),
+    "network.csv": ("replicate", "step"),
+}
+#: Text columns that must hold a name in every row.
+NAMED = {"network.csv": ("source", "target", "kind")}
+RERUN = "run the scenario again with 'alliance-sim run'"
+
+
 def load_stored(folder: Path) -> Stored:
-    """Read a results folder's tables.
+    """Read a results folder's tables, checking that the figures can be drawn from them.
 
     Args:
         folder: The results folder.
@@ -99,25 +125,106 @@ def load_stored(folder: Path) -> Stored:
         The stored tables and the scenario name (the folder name if the manifest lacks one);
         a missing or empty ``actions.csv`` becomes an empty frame, a missing ``network.csv``
         None.
+
+    Raises:
+        InputError: naming the folder and the file that is missing, cannot be read, is cut
+            short or garbled, lacks a column or holds a value the figures cannot use.
     """
-    manifest = json.loads((folder / "manifest.json").read_text())
+    folder = Path(folder)
+    manifest = _read_manifest(folder)
     network = folder / "network.csv"
     return Stored(
         name=str(manifest.get("scenario") or folder.name),
-        steps=pd.read_csv(folder / "steps.csv"),
-        summary=pd.read_csv(folder / "summary.csv"),
-        actions=_read_table(folder / "actions.csv"),
-        network=_read_table(network) if network.is_file() else None,
+        steps=_read_table(folder, "steps.csv"),
+        summary=_read_table(folder, "summary.csv"),
+        actions=_read_table(folder, "actions.csv", optional=True),
+        network=_read_table(folder, "network.csv", optional=True) if network.is_file() else None,
     )
 
 
-def _read_table(path: Path) -> pd.DataFrame:
-    if not path.is_file():
-        return pd.DataFrame()
+def _read_bytes(folder: Path, name: str) -> bytes:
     try:
-        return pd.read_csv(path)
-    except pd.errors.EmptyDataError:  # a table with no rows may be written without a header
+        return (folder / name).read_bytes()
+    except OSError as error:
+        raise InputError(folder, name, f"cannot read: {error.strerror or error}") from None
+    except MemoryError:
+        raise InputError(folder, name, "too large to read into memory") from None
+
+
+def _read_manifest(folder: Path) -> dict[str, Any]:
+    raw = _read_bytes(folder, "manifest.json")
+    try:
+        manifest = json.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise InputError(folder, "manifest.json", f"not UTF-8 text; {RERUN}") from None
+    except ValueError as error:  # json.JSONDecodeError
+        raise InputError(folder, "manifest.json", f"not valid JSON ({error}); {RERUN}") from None
+    if not isinstance(manifest, dict):
+        raise InputError(folder, "manifest.json", f"not a JSON object; {RERUN}")
+    return manifest
+
+
+def _read_table(folder: Path, name: str, optional: bool = False) -> pd.DataFrame:
+    """Read and check one CSV table; an optional one may be missing or empty."""
+    if optional and not (folder / name).is_file():
         return pd.DataFrame()
+    raw = _read_bytes(folder, name)
+    if not raw.strip():
+        if optional:  # a table with no rows may be written without a header
+            return pd.DataFrame()
+        raise InputError(folder, name, f"empty; {RERUN}")
+    if not raw.endswith(b"\n"):  # every table is written whole, ending its last line
+        raise InputError(folder, name, f"ends in the middle of a line (cut short?); {RERUN}")
+    text = {c: "string" for c in TEXT_COLUMNS.get(name, ())}
+    try:
+        table = pd.read_csv(io.BytesIO(raw), dtype=text)
+    except MemoryError:
+        raise InputError(folder, name, "too large to read into memory") from None
+    except UnicodeDecodeError:
+        raise InputError(folder, name, f"not UTF-8 text; {RERUN}") from None
+    except ValueError as error:  # pandas' parser errors, a header-only garbled file
+        reason = " ".join(str(error).split())
+        raise InputError(folder, name, f"not a readable table ({reason}); {RERUN}") from None
+    _check_table(folder, name, table, optional)
+    return table
+
+
+def _check_table(folder: Path, name: str, table: pd.DataFrame, optional: bool) -> None:
+    missing = [c for c in REQUIRED[name] if c not in table.columns]
+    if missing:
+        raise InputError(folder, name, f"lacks column(s) {', '.join(missing)}; {RERUN}")
+    if table.empty:  # no values to check (and pandas types the columns as text)
+        if optional:
+            return
+        raise InputError(folder, name, f"has no rows; {RERUN}")
+    text = TEXT_COLUMNS.get(name, ())
+    for col in table.columns:
+        values = table[col]
+        if col in text:
+            if col in NAMED.get(name, ()) and values.isna().any():
+                row = int(values.isna().to_numpy().argmax())
+                raise InputError(folder, name, f"column {col} is empty in row {row + 1}; {RERUN}")
+            continue
+        if name == "actions.csv" and col not in ("replicate", "step"):
+            continue  # free text the figures only search
+        if not (pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values)):
+            bad = pd.to_numeric(values, errors="coerce").isna() & values.notna()
+            row = int(bad.to_numpy().argmax()) if bool(bad.any()) else 0
+            raise InputError(
+                folder,
+                name,
+                f"column {col} holds {str(values.iloc[row])[:40]!r} in row {row + 1}, "
+                f"not a number; {RERUN}",
+            )
+        numbers = values.astype(float)
+        if bool(np.isinf(numbers).any()):
+            raise InputError(folder, name, f"column {col} holds an infinite value; {RERUN}")
+        if col in WHOLE.get(name, ()) and not (
+            numbers.notna().all() and (numbers == numbers.round()).all()
+        ):
+            raise InputError(
+                folder, name, f"column {col} must hold a whole number in every row; {RERUN}"
+            )
 
 
 def save_png(figure: Figure, path: Path) -> Path:

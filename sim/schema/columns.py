@@ -11,6 +11,11 @@ from collections.abc import Iterable
 
 #: Columns of ``network.csv`` (after ``replicate``): the ties in force at a stored step.
 NETWORK_COLUMNS = ("step", "source", "target", "kind", "weight", "tie")
+#: Columns of ``tie_changes.csv`` (after ``replicate``): every change of a tie's status after
+#: week 0, with its reason (``dates``, an event kind, ``sanction``, ``normalisation`` or
+#: ``rule:...`` for the states' own choices); with the ties in force at week 0 it rebuilds the
+#: ties in force every week.
+TIE_CHANGE_COLUMNS = ("step", "tie", "kind", "source", "target", "status", "reason")
 #: Columns of ``actions.csv`` (after ``replicate``): one row per action or event.
 ACTION_COLUMNS = ("step", "state", "action", "other", "conflict", "detail")
 

@@ -30,3 +30,6 @@ MAX_WORKERS = 256
 MAX_CHUNK_SIZE = 10_000
 #: Retries of a failed chunk.
 MAX_RETRIES = 100
+#: Chunks of a sweep (each is a file per table, and a line of the progress); the default chunk
+#: size grows so that a sweep of up to :data:`MAX_RUNS_HARD` runs stays below it.
+MAX_CHUNKS = 100_000

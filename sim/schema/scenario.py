@@ -173,13 +173,16 @@ class Scenario(Strict):
     name: str = Field(min_length=1)
     question: str = ""
     world: str = Field(
-        BUILTIN_WORLD, description="'builtin' or a world file path, relative to the scenario."
+        BUILTIN_WORLD,
+        description="'builtin', the name of a world shipped in sim/data/worlds (e.g. "
+        "'great_powers_1872'), or a world file path, relative to the scenario.",
     )
     year: StrictInt | None = Field(
         None,
-        ge=1900,
+        ge=1800,
         le=2100,
-        description="Ties dated after this year are off; default: the world's year.",
+        description="The year the run starts: ties are in force from their 'since' up to their "
+        "'until' year, and the calendar advances every 52 weeks; default: the world's year.",
     )
     steps: StrictInt = Field(ge=1, le=MAX_STEPS, description="Number of weekly steps.")
     seed: StrictInt = Field(ge=0, lt=2**63)

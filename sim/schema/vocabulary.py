@@ -52,9 +52,9 @@ LOG_ENTRIES: tuple[str, ...] = tuple(
     dict.fromkeys((*ACTIONS, *get_args(ModelEntry), *get_args(EventEntry)))
 )
 
-#: A tie's state in a run: in force, suspended (may be restored), cut (for good), or dated
-#: after the scenario's year.
-TieStatus = Literal["active", "suspended", "cut", "not_yet"]
+#: A tie's state in a run: in force, suspended (may be restored), cut for good (by an event,
+#: or left by the states' own choice), or outside its dates (before ``since``, from ``until``).
+TieStatus = Literal["active", "suspended", "cut", "not_yet", "ended"]
 TIE_STATUSES: tuple[TieStatus, ...] = get_args(TieStatus)
 
 #: ATOP obligation of an alliance pledge (Leeds et al. 2002) and its territorial scope.

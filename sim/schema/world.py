@@ -7,6 +7,7 @@ derived by a stated formula, or an assumption with a reason and a range for sens
 
 from __future__ import annotations
 
+import difflib
 import math
 from typing import Annotated, Any, Literal, get_args
 
@@ -30,9 +31,16 @@ UNIT_INTERVAL_FIELDS = frozenset(
     }
 )
 
+#: Figures the rules divide by, so they must be above 0.
+POSITIVE_FIELDS = frozenset({"arms_full_volume", "trade_full_turnover_bn"})
+
 #: The model parameters the rules read (``AllianceModel.param``); every world gives all of them,
 #: with its evidence, in its ``[model]`` table.
 MODEL_PARAMETERS = (
+    "alliance_cost",
+    "alliance_inertia",
+    "alliance_threat_weight",
+    "alliance_trust_weight",
     "arms_cost",
     "arms_effect",
     "arms_full_volume",
@@ -40,16 +48,21 @@ MODEL_PARAMETERS = (
     "ceasefire_bonus",
     "conquest_share",
     "distraction_cost",
+    "heider_p",
+    "heider_updates",
     "hold_option_share",
     "lanchester_rate",
     "logit_lambda",
     "mediation_trade_share",
     "mediation_value",
     "mobilisation_cost",
+    "new_alliance_delay",
+    "new_tie_strength",
     "peacekeeper_factor",
     "precision_multiplier",
     "projection_share",
     "reach_without_border",
+    "review_share",
     "sanction_cost",
     "sanction_share",
     "sanction_trade_loss",
@@ -160,8 +173,17 @@ class TieBase(Strict):
     source: str
     target: str = ""
     mutual: bool = False
+    #: First year the tie is in force (none: in force from the start of any run).
     since: int | None = None
+    #: First year the tie is no longer in force (none: it does not end by date).
+    until: int | None = None
     evidence: list[Evidence] = []
+
+    @model_validator(mode="after")
+    def _dates_in_order(self) -> TieBase:
+        if self.since is not None and self.until is not None and self.until <= self.since:
+            raise ValueError(f"until ({self.until}) must be a later year than since ({self.since})")
+        return self
 
     def pairs(self) -> list[tuple[str, str]]:
         """Return the directed (from, to) pairs the tie stands for."""
@@ -343,8 +365,11 @@ class World(Strict):
                 raise ValueError(f"{where}.doc: unknown document {figure.doc!r}")
             if not math.isfinite(figure.value) or figure.value < 0:
                 raise ValueError(f"{where}: must be a finite number >= 0 (got {figure.value})")
-            if where.rsplit(".", 1)[1] in UNIT_INTERVAL_FIELDS and figure.value > 1:
+            name = where.rsplit(".", 1)[1]
+            if name in UNIT_INTERVAL_FIELDS and figure.value > 1:
                 raise ValueError(f"{where}: must be between 0 and 1 (got {figure.value})")
+            if name in POSITIVE_FIELDS and figure.value == 0:
+                raise ValueError(f"{where}: must be above 0 (got {figure.value})")
 
     def _check_tie_evidence(self) -> None:
         """Every piece of tie evidence cites a known document."""
@@ -358,7 +383,8 @@ class World(Strict):
         for name in self.model:
             if name not in MODEL_PARAMETERS:
                 raise ValueError(
-                    f"model.{name}: unknown parameter; allowed: {', '.join(MODEL_PARAMETERS)}"
+                    f"model.{name}: unknown parameter{_did_you_mean(name, MODEL_PARAMETERS)}; "
+                    f"allowed: {', '.join(MODEL_PARAMETERS)}"
                 )
         missing = [name for name in MODEL_PARAMETERS if name not in self.model]
         if missing:
@@ -390,3 +416,9 @@ def iter_figures(world: World) -> list[tuple[str, Figure]]:
         found += [(f"ties.{tie.id}.{f}", v) for f, v in tie if isinstance(v, Figure)]
     found += [(f"model.{name}", v) for name, v in world.model.items()]
     return found
+
+
+def _did_you_mean(name: str, known: tuple[str, ...]) -> str:
+    """`` (did you mean 'x'?)`` for the closest known name, or ``""`` when none is close."""
+    close = difflib.get_close_matches(name, known, n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""

@@ -7,12 +7,13 @@ writes the results folder.
 
 from sim.experiments.sweep.designs import Design, design_from_manifest, make_design, salib_problem
 from sim.experiments.sweep.executors import DASK_CONFIG, local_dask_cluster
-from sim.experiments.sweep.run import SweepReport, run_sweep
+from sim.experiments.sweep.run import SweepPlan, SweepReport, run_sweep
 from sim.experiments.sweep.storage import read_manifest
 
 __all__ = [
     "DASK_CONFIG",
     "Design",
+    "SweepPlan",
     "SweepReport",
     "design_from_manifest",
     "local_dask_cluster",

@@ -24,6 +24,7 @@ from sim.experiments.sweep.designs import Design
 from sim.experiments.sweep.storage import runs_table, steps_table
 from sim.loading.scenarios import LoadedScenario
 from sim.model.metrics import summarise_run
+from sim.schema.limits import MAX_CHUNKS
 from sim.schema.world import Figure, World, iter_figures
 
 #: Largest default chunk: bounds the memory of one chunk's tables and the work lost to a crash.
@@ -54,6 +55,9 @@ class ChunkResult:
 def default_chunk_size(runs: int, workers: int) -> int:
     """Chunk size: about four chunks per worker, so the load balances, at most MAX_CHUNK.
 
+    A sweep so big that this would make more than :data:`~sim.schema.limits.MAX_CHUNKS` chunks
+    gets bigger ones, so that it keeps at most that many.
+
     Args:
         runs: Runs in the sweep.
         workers: Workers that share them.
@@ -61,7 +65,8 @@ def default_chunk_size(runs: int, workers: int) -> int:
     Returns:
         Runs per chunk, at least 1.
     """
-    return max(1, min(MAX_CHUNK, math.ceil(runs / (4 * workers))))
+    balanced = min(MAX_CHUNK, math.ceil(runs / (4 * workers)))
+    return max(1, balanced, math.ceil(runs / MAX_CHUNKS))
 
 
 def chunks_to_run(design: Design, size: int, done: set[int]) -> Iterator[Chunk]:

@@ -1,15 +1,33 @@
-"""Designs of a sweep: the points of parameter space it runs, and the replicates of each."""
+"""Designs of a sweep: the points of parameter space it runs, and the replicates of each.
+
+A design is sized before it is built (:func:`design_size`): a grid's points are the product of
+its value lists' lengths and a sampled design's follow from ``samples`` and the number of
+ranges, so a request beyond :data:`~sim.schema.limits.MAX_DESIGN_POINTS` is refused in one line
+before anything is allocated. A sweep folder keeps its design's points in ``design.parquet``
+beside the manifest, which holds only the design's kind, parameters, size and SHA-256.
+"""
 
 from __future__ import annotations
 
+import hashlib
 import itertools
+import json
+import math
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 from sim.loading.scenarios import LoadedScenario
+from sim.schema.errors import InputError
+from sim.schema.limits import MAX_DESIGN_POINTS
+
+#: The file of a sweep folder that holds the design's points, one row per point.
+DESIGN_FILE = "design.parquet"
 
 
 @dataclass(frozen=True)
@@ -32,14 +50,93 @@ class Design:
         frame.index.name = "point"
         return frame
 
+    def sha256(self) -> str:
+        """SHA-256 of the design: its kind, parameters, replicates and every point's values.
+
+        The values are hashed as little-endian float64 bytes, so the same design gives the same
+        hash wherever it is computed.
+        """
+        header = json.dumps([self.kind, self.parameters, self.replicates]).encode()
+        values = np.ascontiguousarray(self.points, dtype="<f8")
+        digest = hashlib.sha256(header)
+        digest.update(str(values.shape).encode())
+        digest.update(values.tobytes())
+        return digest.hexdigest()
+
     def to_json(self) -> dict[str, object]:
-        """The design as stored in the manifest."""
+        """The design as the manifest describes it; the points are in :data:`DESIGN_FILE`."""
         return {
             "kind": self.kind,
             "parameters": self.parameters,
             "replicates": self.replicates,
-            "points": self.points.tolist(),
+            "point_count": len(self.points),
+            "points_file": DESIGN_FILE,
+            "sha256": self.sha256(),
         }
+
+    def to_arrow(self) -> pa.Table:
+        """The points as a table: ``point`` (int64), then one float64 column per parameter."""
+        columns = {"point": pa.array(np.arange(len(self.points)), type=pa.int64())}
+        for i, name in enumerate(self.parameters):
+            columns[name] = pa.array(self.points[:, i], type=pa.float64())
+        return pa.table(columns)
+
+
+class Manifest(dict[str, Any]):
+    """A sweep's manifest as read from its folder: a dict that remembers the folder.
+
+    :func:`design_from_manifest` reads the design's points from ``folder``/:data:`DESIGN_FILE`.
+    """
+
+    def __init__(self, data: dict[str, Any], folder: Path | None = None) -> None:
+        super().__init__(data)
+        self.folder = folder
+
+
+def design_size(loaded: LoadedScenario) -> tuple[int, int]:
+    """The number of points and the replicates of a scenario's design, without building it.
+
+    Args:
+        loaded: A validated scenario.
+
+    Returns:
+        ``(points, replicates)``.
+
+    Raises:
+        InputError: on ``sweep.grid`` or ``sweep.samples`` when the design would have more than
+            :data:`~sim.schema.limits.MAX_DESIGN_POINTS` points.
+    """
+    sc = loaded.scenario
+    sweep = sc.sweep
+    replicates = (sweep.replicates if sweep else None) or sc.replicates
+    if sweep is None or (sweep.design == "grid" and not sweep.grid):
+        return 1, replicates
+    limit = f"at most {MAX_DESIGN_POINTS:,} design points are allowed"
+    if sweep.design == "grid":
+        lengths = [len(values) for values in sweep.grid.values()]
+        points = math.prod(lengths)  # an exact int however big: nothing is materialised
+        if points > MAX_DESIGN_POINTS:
+            shape = " x ".join(str(n) for n in lengths)
+            raise InputError(
+                loaded.path,
+                "sweep.grid",
+                f"{len(lengths)} parameter(s) of {shape} values make {points:,} points; "
+                f"{limit}: list fewer values or parameters",
+            )
+        return points, replicates
+    samples, dimensions = int(sweep.samples or 0), len(sweep.ranges)
+    per_sample = {"latin": 1, "sobol": dimensions + 2, "morris": dimensions + 1}[sweep.design]
+    points = samples * per_sample
+    if points > MAX_DESIGN_POINTS:
+        rule = {"latin": "samples", "sobol": "samples x (D + 2)", "morris": "samples x (D + 1)"}
+        raise InputError(
+            loaded.path,
+            "sweep.samples",
+            f"{sweep.design!r} with {samples:,} samples over D = {dimensions} parameter(s) "
+            f"makes {points:,} points ({rule[sweep.design]}); {limit}: "
+            f"give at most {MAX_DESIGN_POINTS // per_sample:,} samples",
+        )
+    return points, replicates
 
 
 def make_design(loaded: LoadedScenario) -> Design:
@@ -56,15 +153,22 @@ def make_design(loaded: LoadedScenario) -> Design:
 
     Returns:
         The design; one point with no parameters when the scenario has no ``[sweep]``.
+
+    Raises:
+        InputError: when the design is too big (:func:`design_size`), before it is built.
     """
     sc = loaded.scenario
     sweep = sc.sweep
-    replicates = (sweep.replicates if sweep else None) or sc.replicates
+    points_count, replicates = design_size(loaded)
     if sweep is None or (sweep.design == "grid" and not sweep.grid):
         return Design("replicates", [], np.empty((1, 0)), replicates)
     if sweep.design == "grid":
         parameters = list(sweep.grid)
-        points = np.array(list(itertools.product(*sweep.grid.values())), dtype=float)
+        points = np.fromiter(
+            itertools.chain.from_iterable(itertools.product(*sweep.grid.values())),
+            dtype=float,
+            count=points_count * len(parameters),
+        ).reshape(points_count, len(parameters))
         return Design("grid", parameters, points, replicates)
     from SALib.sample import latin, morris, sobol  # only sampled designs need SALib
 
@@ -96,14 +200,49 @@ def salib_problem(parameters: list[str], bounds: list[list[float]]) -> dict[str,
 def design_from_manifest(info: dict[str, Any]) -> Design:
     """Read the design stored in a sweep's manifest back.
 
+    The points are read from the folder's :data:`DESIGN_FILE` (manifests written before it
+    existed hold them under ``design.points``), and checked against the manifest's size and
+    SHA-256.
+
     Args:
         info: The manifest, as :func:`sim.experiments.sweep.storage.read_manifest` returns it.
 
     Returns:
         The design the sweep ran.
+
+    Raises:
+        InputError: if the design file is missing, unreadable or not the one the manifest
+            describes.
     """
     stored = info["design"]
-    # The explicit shape keeps a replicates-only design (one point, no parameter) 2-D.
-    shape = (len(stored["points"]), len(stored["parameters"]))
-    points = np.array(stored["points"], dtype=float).reshape(shape)
-    return Design(stored["kind"], list(stored["parameters"]), points, int(stored["replicates"]))
+    kind, parameters, replicates = stored["kind"], list(stored["parameters"]), stored["replicates"]
+    if isinstance(stored.get("points"), list):  # a manifest written before design.parquet
+        # The explicit shape keeps a replicates-only design (one point, no parameter) 2-D.
+        shape = (len(stored["points"]), len(parameters))
+        points = np.array(stored["points"], dtype=float).reshape(shape)
+        return Design(kind, parameters, points, int(replicates))
+    folder = getattr(info, "folder", None)
+    if folder is None:
+        raise InputError(
+            "(manifest)", "design", "read the manifest with read_manifest(folder) to get its design"
+        )
+    path = Path(folder) / str(stored.get("points_file", DESIGN_FILE))
+    try:
+        table = pq.read_table(path, columns=["point", *parameters])
+        points = np.empty((table.num_rows, len(parameters)))
+        for i, name in enumerate(parameters):
+            points[:, i] = table.column(name).to_numpy()
+    except (OSError, KeyError, ValueError, pa.ArrowException) as error:
+        raise InputError(
+            folder, path.name, f"cannot read the sweep's design points: {error}"
+        ) from None
+    design = Design(kind, parameters, points, int(replicates))
+    if len(points) != stored.get("point_count") or design.sha256() != stored.get("sha256"):
+        raise InputError(
+            folder,
+            path.name,
+            f"does not hold the design the manifest describes ({len(points):,} points, sha256 "
+            f"{design.sha256()[:12]}; the manifest says {stored.get('point_count')} points, "
+            f"sha256 {str(stored.get('sha256'))[:12]}); the folder was altered",
+        )
+    return design

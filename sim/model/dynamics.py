@@ -1,0 +1,324 @@
+"""Tie dynamics (docs/ODD.md 7.18): once a year states review their alliances and rivalries.
+
+At the start of each new year of a run, before dated ties switch on and off:
+
+1. every alliance in force is reviewed by the states bound by it: each keeps it or leaves it
+   (a pledge falling due this year is renewed for another term if every party keeps it);
+2. pairs without an alliance may form one, if both want it;
+3. rivals without a territorial claim between them may end their rivalry, if both want it;
+4. optionally, Heider-type constrained triad dynamics resolve unbalanced triangles.
+
+Each decision is a utility of :mod:`sim.model.rules` (shared threat, trust, hostility, cost)
+and a logit draw from the model's random stream, pairs visited in sorted order, so a run is
+reproducible. Every change goes to the tie change log with its reason (``rule:...``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from sim.model import rules
+from sim.schema.world import AllianceTie, RivalryTie, Tie
+
+if TYPE_CHECKING:
+    from sim.model.model import AllianceModel
+
+Pair = tuple[str, str]
+
+
+def review(model: AllianceModel, year: int) -> bool:
+    """Run the year's review of ties; return whether any tie changed."""
+    wars = model.active_wars()
+    at_war = {frozenset((a, d)) for w in wars for a in w.attackers for d in w.defenders}
+    changed = False
+    if model.param("review_share") > 0.0:
+        context = Context.of(model)
+        changed |= _review_alliances(model, context, year)
+        changed |= _form_alliances(model, context, at_war, year)
+        changed |= _end_rivalries(model, context)
+    changed |= _heider(model, at_war, year)
+    if changed:
+        model.net.reindex()
+    return changed
+
+
+def _threats(model: AllianceModel) -> dict[str, dict[str, float]]:
+    """For each state, the threat each of its rivals poses (:func:`sim.model.rules.threat`)."""
+    strength = {s: model.strength(s) for s in model.states}
+    found: dict[str, dict[str, float]] = {s: {} for s in model.states}
+    for (a, b), hostility in sorted(model.net.hostility.items()):
+        if hostility > 0:
+            found[a][b] = rules.threat(hostility, strength[b], strength[a])
+    return found
+
+
+class Trusts:
+    """How far each state trusts another's pledges, read once per review from the model.
+
+    Trust in the partner's pledges to it (the mean over them), else in the partner's pledges to
+    anyone (its reputation), else ½. Pledges of ties no longer in force count: they are the
+    record (Crescenzi 2007).
+    """
+
+    def __init__(self, trust: dict[tuple[str, str, str], float]) -> None:
+        to_me: dict[Pair, list[float]] = {}
+        anyone: dict[str, list[float]] = {}
+        for (_, pledger, protege), value in sorted(trust.items()):
+            to_me.setdefault((protege, pledger), []).append(value)
+            anyone.setdefault(pledger, []).append(value)
+        self.to_me = {pair: sum(vs) / len(vs) for pair, vs in to_me.items()}
+        self.anyone = {state: sum(vs) / len(vs) for state, vs in anyone.items()}
+
+    def of(self, truster: str, partner: str) -> float:
+        """How far ``truster`` trusts ``partner``'s pledges."""
+        found = self.to_me.get((truster, partner))
+        return found if found is not None else self.anyone.get(partner, 0.5)
+
+
+@dataclass(frozen=True)
+class Context:
+    """What every decision of one review reads: threats, trusts and the weights of 7.18.
+
+    Parameters are read once per review, not once per pair: a large world reviews tens of
+    thousands of pairs.
+    """
+
+    threats: dict[str, dict[str, float]]
+    trusts: Trusts
+    weights: dict[str, float]
+    rationality: float
+
+    @classmethod
+    def of(cls, model: AllianceModel) -> Context:
+        """The context of a review of ``model``'s ties now."""
+        weights = {
+            "alliance_threat_weight": model.param("alliance_threat_weight"),
+            "alliance_trust_weight": model.param("alliance_trust_weight"),
+            "w_hostility": model.param("w_hostility"),
+            "alliance_cost": model.param("alliance_cost"),
+            "alliance_inertia": model.param("alliance_inertia"),
+        }
+        return cls(
+            _threats(model),
+            Trusts(model.trust),
+            weights,
+            model.param("logit_lambda"),
+        )
+
+
+def _wants(
+    model: AllianceModel,
+    me: str,
+    partner: str,
+    context: Context,
+    existing: bool,
+) -> bool:
+    """Whether ``me`` keeps (``existing``) or would form an alliance with ``partner``."""
+    utility = rules.alliance_utility(
+        rules.shared_threat(context.threats[me], context.threats[partner]),
+        context.trusts.of(me, partner),
+        model.net.hostility.get((me, partner), 0.0),
+        existing,
+        w_threat=context.weights["alliance_threat_weight"],
+        w_trust=context.weights["alliance_trust_weight"],
+        w_hostility=context.weights["w_hostility"],
+        cost=context.weights["alliance_cost"],
+        inertia=context.weights["alliance_inertia"],
+    )
+    return rules.consents(utility, context.rationality, float(model.rng.random()))
+
+
+def _reviewed(model: AllianceModel) -> bool:
+    """Whether a pair comes up for review this year (``review_share`` of pairs do)."""
+    return float(model.rng.random()) < model.param("review_share")
+
+
+def _review_alliances(model: AllianceModel, context: Context, year: int) -> bool:
+    """Each party to an alliance in force keeps or leaves it; pledges due to end are renewed."""
+    changed = False
+    for tie in sorted(model.net.active(), key=lambda t: t.id):
+        if not isinstance(tie, AllianceTie) or not _reviewed(model):
+            continue
+        # The pledgers decide: both ends of a mutual pledge, the source of a one-way one.
+        deciders = [(tie.source, tie.target)] + ([(tie.target, tie.source)] if tie.mutual else [])
+        keep = all(_wants(model, me, other, context, True) for me, other in deciders)
+        if not keep:
+            model.net.set_status(tie.id, "cut", "rule:left", reindex=False)
+            changed = True
+        elif tie.until is not None and tie.until <= year:
+            until = rules.renewed_until(tie.since, tie.until, year)
+            model.net.replace(tie.model_copy(update={"until": until}), "rule:renewed")
+            changed = True
+    return changed
+
+
+def _form_alliances(
+    model: AllianceModel,
+    context: Context,
+    at_war: set[frozenset[str]],
+    year: int,
+) -> bool:
+    """Pairs without an alliance, not at war with each other, form one if both want it."""
+    states = sorted(model.states)
+    changed = False
+    for i, a in enumerate(states):
+        for b in states[i + 1 :]:
+            if b in model.net.allies[a] or frozenset((a, b)) in at_war or not _reviewed(model):
+                continue
+            if _wants(model, a, b, context, False) and _wants(model, b, a, context, False):
+                model.net.add(_new_alliance(model, a, b, year), "rule:formed", reindex=False)
+                changed = True
+    return changed
+
+
+def _end_rivalries(model: AllianceModel, context: Context) -> bool:
+    """Rivals without a territorial claim between them end the rivalry if both want it."""
+    changed = False
+    for tie in sorted(model.net.active(), key=lambda t: t.id):
+        if not isinstance(tie, RivalryTie) or not _reviewed(model):
+            continue
+        a, b = tie.source, tie.target
+        disputed = any(
+            {place.owner, claimant} == {a, b}
+            for place in model.world.theatres.values()
+            for claimant in place.claimants
+        )
+        ends = True
+        for me, other in ((a, b), (b, a)):
+            utility = rules.normalisation_utility(
+                rules.shared_threat(context.threats[me], context.threats[other]),
+                model.net.hostility.get((me, other), 0.0),
+                disputed,
+                w_threat=model.param("alliance_threat_weight"),
+                w_hostility=model.param("w_hostility"),
+                inertia=model.param("alliance_inertia"),
+            )
+            draw = float(model.rng.random())
+            ends &= utility is not None and rules.consents(
+                utility, model.param("logit_lambda"), draw
+            )
+        if ends:
+            model.net.set_status(tie.id, "cut", "rule:normalised", reindex=False)
+            changed = True
+    return changed
+
+
+def _heider(model: AllianceModel, at_war: set[frozenset[str]], year: int) -> bool:
+    """Constrained triad dynamics (Antal, Krapivsky & Redner 2005) on the signed network.
+
+    ``heider_updates`` times a year an unbalanced triangle (pairs at war excluded) is drawn and
+    one of its edges flipped as :func:`sim.model.rules.akr_flip` says, if that does not raise
+    the number of unbalanced triangles. A flip to negative ends the pair's alliances and starts
+    a rivalry; a flip to positive ends its rivalries and forms an alliance. The pair's other
+    ties (trade, arms, energy) stay, so its sign follows from all of them, as always.
+    """
+    updates = int(round(model.param("heider_updates")))
+    changed = False
+    for _ in range(updates):
+        model.net.reindex()
+        sign = {
+            frozenset((a, b)): s
+            for a, b, s in model.net.signed_edges(set())
+            if frozenset((a, b)) not in at_war
+        }
+        triads = _unbalanced(sign)
+        if not triads:
+            break
+        a, b, c = triads[int(model.rng.integers(len(triads)))]
+        edges = (frozenset((a, b)), frozenset((b, c)), frozenset((a, c)))
+        draw, pick = float(model.rng.random()), float(model.rng.random())
+        signs = (sign[edges[0]], sign[edges[1]], sign[edges[2]])
+        edge = edges[rules.akr_flip(signs, model.param("heider_p"), draw, pick)]
+        before = sum(1 for t in triads if _has(t, edge))
+        flipped = {**sign, edge: -sign[edge]}
+        after = sum(1 for t in _unbalanced(flipped) if _has(t, edge))
+        if after > before:
+            continue  # constrained: a flip may not add unbalanced triangles
+        _flip(model, tuple(sorted(edge)), -sign[edge], year)
+        changed = True
+    return changed
+
+
+def _has(triad: tuple[str, str, str], edge: frozenset[str]) -> bool:
+    return edge <= set(triad)
+
+
+def _unbalanced(sign: dict[frozenset[str], int]) -> list[tuple[str, str, str]]:
+    """Unbalanced triangles of a signed network, each as a sorted triple, in sorted order."""
+    neighbours: dict[str, set[str]] = {}
+    for edge in sign:
+        a, b = sorted(edge)
+        neighbours.setdefault(a, set()).add(b)
+        neighbours.setdefault(b, set()).add(a)
+    found = []
+    for a in sorted(neighbours):
+        for b in sorted(n for n in neighbours[a] if n > a):
+            for c in sorted(n for n in neighbours[a] & neighbours[b] if n > b):
+                ab, bc, ac = (
+                    sign[frozenset((a, b))],
+                    sign[frozenset((b, c))],
+                    sign[frozenset((a, c))],
+                )
+                if rules.triad_imbalanced(ab, bc, ac):
+                    found.append((a, b, c))
+    return found
+
+
+def _flip(model: AllianceModel, pair: tuple[str, ...], to: int, year: int) -> None:
+    """Turn a pair's sign: end its alliances (or rivalries) and start a rivalry (or alliance)."""
+    a, b = pair
+    ending = AllianceTie if to < 0 else RivalryTie
+    for tie in sorted(model.net.active(), key=lambda t: t.id):
+        if isinstance(tie, ending) and {tie.source, tie.target} == {a, b}:
+            model.net.set_status(tie.id, "cut", "rule:heider", reindex=False)
+    new = _new_alliance(model, a, b, year) if to > 0 else _new_rivalry(model, a, b, year)
+    model.net.add(new, "rule:heider", reindex=False)
+
+
+def _figure(value: float) -> dict[str, object]:
+    return {"value": value, "assumption": "set by the tie dynamics (docs/ODD.md 7.18)"}
+
+
+def _new_alliance(model: AllianceModel, a: str, b: str, year: int) -> Tie:
+    """A mutual defence pledge between ``a`` and ``b`` from ``year``, on the world's terms."""
+    return AllianceTie.model_validate(
+        {
+            "id": _unique(model, f"pact_{a}_{b}_{year}"),
+            "kind": "alliance",
+            "source": a,
+            "target": b,
+            "mutual": True,
+            "obligation": "defence",
+            "scope": "any",
+            "since": year,
+            "strength": _figure(model.param("new_tie_strength")),
+            "consultation_delay": _figure(model.param("new_alliance_delay")),
+        }
+    )
+
+
+def _new_rivalry(model: AllianceModel, a: str, b: str, year: int) -> Tie:
+    """A mutual rivalry between ``a`` and ``b`` from ``year``."""
+    return RivalryTie.model_validate(
+        {
+            "id": _unique(model, f"rivalry_{a}_{b}_{year}"),
+            "kind": "rivalry",
+            "source": a,
+            "target": b,
+            "mutual": True,
+            "issue": "alignment",
+            "since": year,
+            "intensity": _figure(model.param("new_tie_strength")),
+        }
+    )
+
+
+def _unique(model: AllianceModel, stem: str) -> str:
+    """A tie id not yet used in this run: ``stem``, or ``stem`` with a counter."""
+    if stem not in model.net.ties:
+        return stem
+    n = 2
+    while f"{stem}_{n}" in model.net.ties:
+        n += 1
+    return f"{stem}_{n}"
