@@ -35,6 +35,7 @@ import pyarrow.parquet as pq
 
 import sim
 from sim.experiments import discovery as discovery_module
+from sim.experiments import discovery_methods
 from sim.experiments.sweep import Design
 from sim.experiments.sweep.storage import write_design
 
@@ -141,7 +142,7 @@ def main() -> None:
             [python, "-W", "ignore", "-c", code],
             check=True,
         )
-        with discovery_module._quiet():
+        with discovery_methods.quiet():
             from ema_workbench.analysis import cart, feature_scoring, prim  # noqa: F401
 
         clock("read the whole runs table (all 53 columns)", pd.read_parquet, folder / "runs")
@@ -153,20 +154,20 @@ def main() -> None:
         )
         x = runs[PARAMETERS]
         y = runs[CONDITION].to_numpy()
-        with discovery_module._quiet():
+        with discovery_methods.quiet():
             (trajectory, _), _ = clock(
                 "PRIM: peel, paste, quasi-p of every box",
-                discovery_module._prim,
+                discovery_methods.prim,
                 x,
                 y,
                 0.05,
                 0.05,
                 0.05,
             )
-            clock("CART, depth 3", discovery_module._cart, x, y, 3, 0.05, 1)
+            clock("CART, depth 3", discovery_methods.cart, x, y, 3, 0.05, 1)
             clock(
-                f"feature scores (extra trees, <= {discovery_module.SCORING_MAX_RUNS:,} runs)",
-                discovery_module._feature_scores,
+                f"feature scores (extra trees, <= {discovery_methods.SCORING_MAX_RUNS:,} runs)",
+                discovery_methods.feature_scores,
                 x,
                 y,
                 1,

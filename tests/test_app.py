@@ -499,7 +499,7 @@ def test_an_upload_may_not_name_a_world_on_the_server(
         raise AssertionError(f"read {path} before refusing the upload")
 
     # Refused before the loader (or anything else) opens a file.
-    monkeypatch.setattr("sim.presentation.classroom.load_scenario", no_reading)
+    monkeypatch.setattr("sim.presentation.uploads.load_scenario", no_reading)
     files = [("what_if.toml", with_world(scenario_text("x", []), world))]
     if with_a_world:
         files.append(("gahuku.toml", GAHUKU_GAMA.read_bytes()))

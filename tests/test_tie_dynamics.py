@@ -284,3 +284,61 @@ def test_same_seed_same_history() -> None:
             model.step()
         runs.append(model.net.changes)
     assert runs[0] == runs[1] and any(c["reason"].startswith("rule:") for c in runs[0])
+
+
+def test_a_pledge_whose_term_ends_is_renewed_or_lapses_by_the_parties_choice() -> None:
+    # A and B share a strong rival C; their pledge runs 2000-2002. Kept, it is renewed for
+    # another two-year term from 2002; worth nothing to them, it is not.
+    def run(cost: float, threat_weight: float) -> AllianceModel:
+        fig = {"value": 0.5, "assumption": "test"}
+        pledge = {
+            "id": "ab",
+            "kind": "alliance",
+            "source": "A",
+            "target": "B",
+            "mutual": True,
+            "obligation": "defence",
+            "strength": fig,
+            "consultation_delay": fig,
+            "since": 2000,
+            "until": 2002,
+        }
+        rivals = [
+            {
+                "id": f"{s}c",
+                "kind": "rivalry",
+                "source": s,
+                "target": "C",
+                "mutual": True,
+                "issue": "x",
+                "intensity": {"value": 1.0, "assumption": "test"},
+            }
+            for s in "AB"
+        ]
+        state = {
+            k: {"value": 1.0, "assumption": "test"}
+            for k in ("capability", "commitment", "risk_appetite", "economic_weight")
+        }
+        table = builtin_model(
+            alliance_cost=cost, alliance_threat_weight=threat_weight, logit_lambda=10.0
+        )
+        world = World.model_validate(
+            {
+                "meta": {"name": "renewal", "year": 2000},
+                "states": dict.fromkeys("ABC", state),
+                "ties": [pledge, *rivals],
+                "model": table,
+            }
+        )
+        model = AllianceModel(world, year=2000, rng=np.random.default_rng(3))
+        for _ in range(2 * WEEKS_PER_YEAR + 1):
+            model.step()
+        return model
+
+    kept = run(0.0, 4.0)
+    assert kept.net.status["ab"] == "active"
+    assert (kept.net.ties["ab"].since, kept.net.ties["ab"].until) == (2002, 2004)
+    assert [c["reason"] for c in kept.net.changes if c["tie"] == "ab"] == ["dates", "rule:renewed"]
+    unwanted = run(1.0, 0.0)  # left at a review, or lapsed at its end: never renewed
+    assert unwanted.net.status["ab"] in ("cut", "ended")
+    assert "rule:renewed" not in [c["reason"] for c in unwanted.net.changes]

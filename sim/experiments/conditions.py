@@ -17,110 +17,69 @@ of a run in which Russia never intervened) is false, ``!=`` included, as in SQL;
 true/false flag counts as false.
 
 The text is split into tokens by one regular expression and parsed by recursive descent into
-a tree of the four node types below; names are checked against the table's columns and the
-tree's types (number, true/false, text) are checked before any data is read. Anything else,
-an attribute, a call, an index, a lambda, is a syntax error: nothing in the text is ever run.
+a tree of four node types (:mod:`.condition_grammar`, whose public names are importable from
+here too); names are checked against the table's columns and the tree's types (number,
+true/false, text) are checked here before any data is read. Anything else, an attribute, a
+call, an index, a lambda, is a syntax error: nothing in the text is ever run.
 """
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal, NoReturn
+from typing import Any, NoReturn
 
 import numpy as np
 import pandas as pd
 
-from sim.schema.errors import InputError
-
-#: What a condition may contain, for error messages.
-ALLOWED = (
-    "allowed: column names, numbers, true/false, quoted text, < <= > >= == !=, "
-    "and/or/not, parentheses"
+from sim.experiments.condition_grammar import (
+    ALLOWED,
+    FAVOURITES,
+    KEYWORDS,
+    MAX_DEPTH,
+    MAX_LENGTH,
+    Column,
+    Compare,
+    Kind,
+    Literal_,
+    Logic,
+    Node,
+    Parser,
+    Token,
+    examples,
 )
-#: Longest condition accepted, and deepest nesting of parentheses and ``not``.
-MAX_LENGTH = 2000
-MAX_DEPTH = 64
 
-Kind = Literal["number", "flag", "text"]
+__all__ = [
+    "ALLOWED",
+    "FAVOURITES",
+    "KEYWORDS",
+    "KIND_NAMES",
+    "MAX_DEPTH",
+    "MAX_LENGTH",
+    "SLUG_WORDS",
+    "Column",
+    "Compare",
+    "Condition",
+    "Kind",
+    "Literal_",
+    "Logic",
+    "Node",
+    "Parser",
+    "Token",
+    "Values",
+    "column_kinds",
+    "examples",
+    "parse_condition",
+    "slug",
+]
+
+#: How messages name each kind of value.
 KIND_NAMES = {"number": "a number", "flag": "true/false", "text": "text"}
-OPERATORS = ("<=", ">=", "==", "!=", "<", ">")
+#: The comparison operators as words in a condition's folder name.
 SLUG_WORDS = {"<": "lt", "<=": "le", ">": "gt", ">=": "ge", "==": "eq", "!=": "ne"}
-KEYWORDS = ("and", "or", "not", "true", "false")
-
-_TOKEN = re.compile(
-    r"""
-    (?P<space>\s+)
-    |(?P<number>(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)
-    |(?P<name>[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*)
-    |(?P<quoted>`[^`]*`)
-    |(?P<text>"[^"]*"|'[^']*')
-    |(?P<op><=|>=|==|!=|<|>)
-    |(?P<open>\()
-    |(?P<close>\))
-    |(?P<minus>-)
-    """,
-    re.VERBOSE,
-)
-#: Hints for characters people type from other languages.
-_HINTS = {
-    "=": "write '==' to compare",
-    "&": "write 'and'",
-    "|": "write 'or'",
-    "!": "write 'not' (or '!=' to compare)",
-    "~": "write 'not'",
-    "[": "indexing is not allowed",
-    ",": "lists and function arguments are not allowed",
-}
-
-
-@dataclass(frozen=True)
-class Token:
-    """One token: its type, its text and where it starts in the condition."""
-
-    type: str  # number, name, text, op, open, close, minus, keyword, end; bad: no token
-    text: str
-    at: int
-
-
-# --- the tree -----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Column:
-    """A column of the runs table."""
-
-    name: str
-
-
-@dataclass(frozen=True)
-class Literal_:
-    """A number, true/false, or text."""
-
-    value: float | bool | str
-
-
-@dataclass(frozen=True)
-class Compare:
-    """A (chained) comparison: ``operands[0] ops[0] operands[1] ops[1] ...``."""
-
-    operands: tuple[Node, ...]
-    ops: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class Logic:
-    """``and``/``or`` of two or more items, or ``not`` of one."""
-
-    op: Literal["and", "or", "not"]
-    items: tuple[Node, ...]
-
-
-Node = Column | Literal_ | Compare | Logic
 
 
 @dataclass(frozen=True)
@@ -145,7 +104,7 @@ class Condition:
         return np.asarray(values, dtype=bool)
 
 
-# --- parsing ------------------------------------------------------------------------------
+# --- parsing, kinds of columns, folder names ----------------------------------------------
 
 
 def parse_condition(
@@ -171,7 +130,7 @@ def parse_condition(
         InputError: on ``field``, one line: a syntax error with its position, an unknown
             column with close matches and examples, or a comparison of different kinds.
     """
-    parser = _Parser(source, columns, file, field)
+    parser = Parser(source, columns, file, field)
     tree = parser.parse()
     kind = _check(tree, columns, parser.fail)
     if kind != "flag":
@@ -222,199 +181,11 @@ def slug(text: str, limit: int = 80) -> str:
     return name
 
 
-class _Parser:
-    """Recursive descent over the tokens; every error is an :class:`InputError`."""
-
-    def __init__(self, source: str, columns: Mapping[str, Kind], file: str | Path, field: str):
-        self.source, self.columns, self.file, self.field = source, columns, file, field
-        self.tokens = self._tokenize()
-        self.i = 0
-        self.depth = 0
-
-    def fail(self, message: str) -> NoReturn:
-        raise InputError(self.file, self.field, f"{message}; {ALLOWED}")
-
-    # tokens
-
-    def _tokenize(self) -> list[Token]:
-        text = self.source
-        if not isinstance(text, str) or not text.strip():
-            self.fail("empty condition: give one, e.g. 'war_weeks > 6' or 'intervened_Russia'")
-        if len(text) > MAX_LENGTH:
-            self.fail(f"longer than {MAX_LENGTH} characters")
-        tokens: list[Token] = []
-        at = 0
-        while at < len(text):
-            match = _TOKEN.match(text, at)
-            if match is None:  # reported when the parser reaches it, so errors come in order
-                tokens.append(Token("bad", text[at], at))
-                break
-            kind = match.lastgroup or ""
-            value = match.group()
-            if kind == "name" and value.lower() in KEYWORDS:
-                tokens.append(Token("keyword", value.lower(), at))
-            elif kind == "quoted":
-                tokens.append(Token("name", value, at))  # `any name`
-            elif kind != "space":
-                tokens.append(Token(kind, value, at))
-            at = match.end()
-        return tokens
-
-    def peek(self) -> Token:
-        token = self.tokens[self.i] if self.i < len(self.tokens) else Token("end", "", -1)
-        if token.type == "bad":
-            hint = _HINTS.get(token.text, "")
-            self.fail(
-                f"unexpected {token.text!r} at position {token.at + 1}"
-                + (f" ({hint})" if hint else "")
-            )
-        return token
-
-    def take(self) -> Token:
-        token = self.peek()
-        self.i += 1
-        return token
-
-    def where(self, token: Token) -> str:
-        return "at the end" if token.type == "end" else f"at position {token.at + 1}"
-
-    def describe(self, token: Token) -> str:
-        return "the end of the condition" if token.type == "end" else repr(token.text)
-
-    # grammar: or := and ('or' and)* ; and := not ('and' not)* ; not := 'not' not | compare
-
-    def parse(self) -> Node:
-        tree = self.logic("or")
-        token = self.peek()
-        if token.type != "end":
-            extra = ""
-            if token.type == "open":
-                extra = " (function calls are not allowed)"
-            elif token.type in ("name", "number", "text", "keyword") and token.text not in (
-                "and",
-                "or",
-            ):
-                extra = " (join conditions with 'and' or 'or')"
-            self.fail(f"unexpected {self.describe(token)} {self.where(token)}{extra}")
-        return tree
-
-    def logic(self, op: Literal["and", "or"]) -> Node:
-        inner = (lambda: self.logic("and")) if op == "or" else self.negation
-        items = [inner()]
-        while self.peek().type == "keyword" and self.peek().text == op:
-            self.take()
-            items.append(inner())
-        return items[0] if len(items) == 1 else Logic(op, tuple(items))
-
-    def negation(self) -> Node:
-        if self.peek().type == "keyword" and self.peek().text == "not":
-            self.take()
-            with self._deeper():
-                return Logic("not", (self.negation(),))
-        return self.comparison()
-
-    def comparison(self) -> Node:
-        operands = [self.operand()]
-        ops: list[str] = []
-        while self.peek().type == "op":
-            ops.append(self.take().text)
-            operands.append(self.operand())
-        return operands[0] if not ops else Compare(tuple(operands), tuple(ops))
-
-    def operand(self) -> Node:
-        token = self.take()
-        if token.type == "number":
-            return Literal_(float(token.text))
-        if token.type == "minus":
-            number = self.take()
-            if number.type != "number":
-                self.fail(
-                    f"'-' must be followed by a number {self.where(token)}, "
-                    f"not {self.describe(number)}"
-                )
-            self.tokens[self.i - 2 : self.i] = [Token("number", "-" + number.text, token.at)]
-            self.i -= 1
-            return Literal_(-float(number.text))
-        if token.type == "text":
-            return Literal_(token.text[1:-1])
-        if token.type == "keyword" and token.text in ("true", "false"):
-            return Literal_(token.text == "true")
-        if token.type == "name":
-            name = token.text[1:-1] if token.text.startswith("`") else token.text
-            if self.peek().type == "open":
-                self.fail(f"function calls are not allowed ({name}( at position {token.at + 1})")
-            if name not in self.columns:
-                self.fail(self._unknown(name))
-            return Column(name)
-        if token.type == "open":
-            with self._deeper():
-                inner = self.logic("or")
-            close = self.take()
-            if close.type != "close":
-                self.fail(
-                    f"expected ')' {self.where(close)} to close the '(' at position "
-                    f"{token.at + 1}, found {self.describe(close)}"
-                )
-            return inner
-        self.fail(
-            f"expected a column, a number, true/false or '(' {self.where(token)}, "
-            f"found {self.describe(token)}"
-        )
-
-    def _deeper(self) -> _Depth:
-        return _Depth(self)
-
-    def _unknown(self, name: str) -> str:
-        names = list(self.columns)
-        close = difflib.get_close_matches(name, names, n=3, cutoff=0.6)
-        hint = f" (did you mean {', '.join(close)}?)" if close else ""
-        return (
-            f"unknown column {name!r}{hint}; columns of the runs table include "
-            f"{', '.join(examples(names))} ({len(names)} in all)"
-        )
-
-
-class _Depth:
-    """Counts the nesting of parentheses and ``not`` (a bound on the parser's recursion)."""
-
-    def __init__(self, parser: _Parser) -> None:
-        self.parser = parser
-
-    def __enter__(self) -> None:
-        self.parser.depth += 1
-        if self.parser.depth > MAX_DEPTH:
-            self.parser.fail(f"nested more than {MAX_DEPTH} deep")
-
-    def __exit__(self, *_: object) -> None:
-        self.parser.depth -= 1
-
-
-#: Columns named first when a condition names an unknown one (those present, in this order).
-FAVOURITES = (
-    "war_weeks",
-    "wars",
-    "max_escalation",
-    "ceasefire",
-    "capitulation",
-    "gain_karabakh",
-    "intervened_Russia",
-    "intervened_Turkey",
-    "reliability",
-)
-
-
-def examples(names: Iterable[str], count: int = 8) -> list[str]:
-    """A few column names to show: the usual outcomes first, then any others."""
-    names = list(names)
-    present = [n for n in FAVOURITES if n in names]
-    skip = {"run", "point", "replicate", *present}
-    return (present + [n for n in names if n not in skip])[:count]
-
-
 # --- checking and evaluating ------------------------------------------------------------
 
 
 def _names(node: Node) -> Iterable[str]:
+    """The column names a node reads, in order, repeats included."""
     if isinstance(node, Column):
         yield node.name
     elif isinstance(node, Compare):
@@ -426,12 +197,14 @@ def _names(node: Node) -> Iterable[str]:
 
 
 def _literal_kind(value: float | bool | str) -> Kind:
+    """The kind of a literal's value."""
     if isinstance(value, bool):
         return "flag"
     return "text" if isinstance(value, str) else "number"
 
 
 def _show(node: Node) -> str:
+    """A node for messages: a column's name, a literal as written, else ``(...)``."""
     if isinstance(node, Column):
         return node.name
     if isinstance(node, Literal_):
@@ -505,10 +278,12 @@ def _evaluate(node: Node, table: pd.DataFrame) -> Values:
 
 
 def _flags(series: pd.Series) -> bool:
+    """Whether a column of Python objects holds only true/false values (and missing ones)."""
     return bool(series.dropna().map(type).eq(bool).all())
 
 
 def _missing(values: object) -> np.ndarray | bool:
+    """Where values are missing (NaN, None, NA): an array like ``values``, or one bool."""
     if isinstance(values, np.ndarray):
         if values.dtype == float:
             return np.isnan(values)

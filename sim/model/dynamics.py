@@ -135,20 +135,31 @@ def _reviewed(model: AllianceModel) -> bool:
 
 
 def _review_alliances(model: AllianceModel, context: Context, year: int) -> bool:
-    """Each party to an alliance in force keeps or leaves it; pledges due to end are renewed."""
+    """Each party to an alliance keeps or leaves it; a pledge whose term ended is renewed or lapses.
+
+    Dated ties have already switched for the new year, so a pledge whose ``until`` is this year
+    has just ended by its dates: it comes back for another term if every pledger keeps it.
+    """
     changed = False
-    for tie in sorted(model.net.active(), key=lambda t: t.id):
-        if not isinstance(tie, AllianceTie) or not _reviewed(model):
+    for tie_id, tie in sorted(model.net.ties.items()):
+        status = model.net.status[tie_id]
+        lapsing = status == "ended" and tie.until == year
+        if not isinstance(tie, AllianceTie) or (status != "active" and not lapsing):
+            continue
+        if not _reviewed(model):
             continue
         # The pledgers decide: both ends of a mutual pledge, the source of a one-way one.
         deciders = [(tie.source, tie.target)] + ([(tie.target, tie.source)] if tie.mutual else [])
         keep = all(_wants(model, me, other, context, True) for me, other in deciders)
-        if not keep:
-            model.net.set_status(tie.id, "cut", "rule:left", reindex=False)
+        if lapsing and keep:
+            # A new term of the same length from this year (the old dates are in the log).
+            until = rules.renewed_until(tie.since, year, year)
+            since = year if until is not None else tie.since
+            renewed = tie.model_copy(update={"since": since, "until": until})
+            model.net.replace(renewed, "rule:renewed")
             changed = True
-        elif tie.until is not None and tie.until <= year:
-            until = rules.renewed_until(tie.since, tie.until, year)
-            model.net.replace(tie.model_copy(update={"until": until}), "rule:renewed")
+        elif not lapsing and not keep:
+            model.net.set_status(tie_id, "cut", "rule:left", reindex=False)
             changed = True
     return changed
 
@@ -179,11 +190,7 @@ def _end_rivalries(model: AllianceModel, context: Context) -> bool:
         if not isinstance(tie, RivalryTie) or not _reviewed(model):
             continue
         a, b = tie.source, tie.target
-        disputed = any(
-            {place.owner, claimant} == {a, b}
-            for place in model.world.theatres.values()
-            for claimant in place.claimants
-        )
+        disputed = _disputed(model, a, b)
         ends = True
         for me, other in ((a, b), (b, a)):
             utility = rules.normalisation_utility(
@@ -235,9 +242,21 @@ def _heider(model: AllianceModel, at_war: set[frozenset[str]], year: int) -> boo
         after = sum(1 for t in _unbalanced(flipped) if _has(t, edge))
         if after > before:
             continue  # constrained: a flip may not add unbalanced triangles
-        _flip(model, tuple(sorted(edge)), -sign[edge], year)
+        a, b = sorted(edge)
+        if sign[edge] < 0 and _disputed(model, a, b):
+            continue  # a territorial claim keeps a rivalry, as in the yearly review
+        _flip(model, (a, b), -sign[edge], year)
         changed = True
     return changed
+
+
+def _disputed(model: AllianceModel, a: str, b: str) -> bool:
+    """Whether one of the two claims a theatre the other owns (Vasquez 1993)."""
+    return any(
+        {place.owner, claimant} == {a, b}
+        for place in model.world.theatres.values()
+        for claimant in place.claimants
+    )
 
 
 def _has(triad: tuple[str, str, str], edge: frozenset[str]) -> bool:

@@ -73,13 +73,13 @@ class AllianceModel(mesa.Model):
     def step(self) -> None:
         """Advance one week."""
         self.week = self.net.step = self.steps - 1
-        # A new year: the states review their ties, then dated ties switch on and off, all
-        # before the week's events.
+        # A new year: dated ties switch on and off, then the states review the ties as they now
+        # stand (a pledge that just ran out may be renewed), all before the week's events.
         year = self.start_year + self.week // WEEKS_PER_YEAR
         new_year = False
         if year != self.year:
-            new_year = dynamics.review(self, year)
-            new_year |= self.net.set_year(year)
+            new_year = self.net.set_year(year)
+            new_year |= dynamics.review(self, year)
         self.year = year
         events = self.schedule.get(self.week, ())
         for event in events:

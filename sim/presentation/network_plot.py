@@ -2,7 +2,9 @@
 
 ``network_figures`` draws the first replicate's network at each stored step; every figure of
 a run shares one :class:`NetworkCanvas` (layout, node sizes, legend), so they compare week to
-week.
+week. Each figure after the first marks what changed since the previous stored step
+(:class:`TieDelta`): ties begun are highlighted, ties ended are listed with the reason
+``tie_changes.csv`` gives.
 """
 
 from __future__ import annotations
@@ -17,8 +19,15 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Circle, FancyArrowPatch
+from matplotlib.patheffects import Normal, Stroke
 
-from sim.presentation.plot_base import OKABE_ITO, Stored
+from sim.presentation.plot_base import (
+    OKABE_ITO,
+    WEEKS_PER_YEAR,
+    Stored,
+    pair_label,
+    reason_label,
+)
 from sim.schema.columns import column
 
 if TYPE_CHECKING:
@@ -38,6 +47,13 @@ TIE_STYLE: dict[str, tuple[str, LineStyleType, float]] = {
     "war": (OKABE_ITO["vermillion"], "-", 9.0),
 }
 DEFAULT_TIE_STYLE: tuple[str, LineStyleType, float] = (OKABE_ITO["grey"], "-", 3.0)
+#: Highlight under a tie begun since the previous stored step: a broad marker-pen stroke.
+NEW_TIE_HALO = OKABE_ITO["yellow"]
+NEW_TIE_HALO_WIDTH = 13.0
+#: Most ties listed as begun, and as ended, under a network figure's legend.
+MAX_LISTED = 8
+#: Characters of a listed change beyond which its reason goes on a second line.
+LISTED_WIDTH = 34
 
 
 def circle_layout(states: list[str]) -> dict[str, tuple[float, float]]:
@@ -55,10 +71,32 @@ class NetworkCanvas:
     layout: dict[str, tuple[float, float]]
     radii: dict[int, dict[str, float]]
     kinds: list[str]
+    #: The run's first calendar year, to name the year of each week (None: weeks only).
+    year: int | None = None
+
+
+@dataclass
+class TieDelta:
+    """What changed between two stored steps of one replicate.
+
+    Attributes:
+        since: The previous stored step.
+        began: Ties in force now and not then: ``tie, kind, label`` (:func:`tie_labels`),
+            ``reason`` and ``at``, the step of its last logged change ("" and -1 if none).
+        ended: Ties in force then and not now, and ties begun and ended in between (their
+            ``reason`` says so); the same columns.
+    """
+
+    since: int
+    began: pd.DataFrame
+    ended: pd.DataFrame
 
 
 def network_figures(stored: Stored) -> list[tuple[int, Figure]]:
-    """One network figure per stored step, for the first replicate; none without network.csv."""
+    """One network figure per stored step, for the first replicate; none without network.csv.
+
+    Every figure after the first marks the ties begun and ended since the one before.
+    """
     network = stored.network
     if network is None or network.empty or "step" not in network:
         return []
@@ -68,11 +106,87 @@ def network_figures(stored: Stored) -> list[tuple[int, Figure]]:
     states = sorted(set(stored.states) | set(network["source"]) | set(network["target"]))
     kinds = [k for k in TIE_STYLE if k in set(network["kind"])]
     kinds += sorted(set(network["kind"]) - set(kinds))
-    canvas = NetworkCanvas(first, circle_layout(states), node_radii(stored, first, states), kinds)
-    return [
-        (int(step), network_figure(stored, rows, int(step), canvas))
-        for step, rows in network.groupby("step", sort=True)
+    last_steps = int(stored.steps["step"].max()) if len(stored.steps) else 0
+    year = stored.year if last_steps >= WEEKS_PER_YEAR else None
+    radii = node_radii(stored, first, states)
+    canvas = NetworkCanvas(first, circle_layout(states), radii, kinds, year)
+    figures = []
+    before: tuple[int, pd.DataFrame] | None = None
+    for step, rows in network.groupby("step", sort=True):
+        delta = None if before is None else tie_delta(stored, first, *before, int(step), rows)
+        figures.append((int(step), network_figure(stored, rows, int(step), canvas, delta)))
+        before = (int(step), rows)
+    return figures
+
+
+def tie_delta(
+    stored: Stored, replicate: int, since: int, then: pd.DataFrame, step: int, now: pd.DataFrame
+) -> TieDelta:
+    """Ties begun and ended between two stored steps, with the reasons of the change log.
+
+    A snapshot at step ``s`` holds the ties after the changes logged at steps below ``s``, so
+    the changes between two snapshots are those logged at ``since <= step < step``. Without
+    ``tie_changes.csv`` the reasons are empty and ties that came and went are not seen.
+    """
+    old, new = tie_labels(then), tie_labels(now)
+    began = new[~new["tie"].isin(old["tie"])]
+    ended = old[~old["tie"].isin(new["tie"])]
+    log = stored.tie_changes
+    if log is None or log.empty:
+        log = pd.DataFrame(columns=["replicate", "step", "tie", "kind", "source", "target"])
+        log = log.assign(status=pd.Series(dtype=str), reason=pd.Series(dtype=str))
+    window = log[(log["replicate"] == replicate) & (log["step"] >= since) & (log["step"] < step)]
+    last = window.drop_duplicates("tie", keep="last").set_index("tie")
+    came_and_went = window[
+        ~window["tie"].isin(old["tie"])
+        & ~window["tie"].isin(new["tie"])
+        & (window["status"] == "active")
     ]
+
+    def with_reason(rows: pd.DataFrame, prefix: str = "") -> pd.DataFrame:
+        logged = [t in last.index for t in rows["tie"]]
+        reasons = [
+            prefix + reason_label(str(last.at[t, "reason"])) if known else ""
+            for t, known in zip(rows["tie"], logged, strict=True)
+        ]
+        at = [
+            int(last.at[t, "step"]) if known else -1
+            for t, known in zip(rows["tie"], logged, strict=True)
+        ]
+        listed = rows.assign(reason=reasons, at=at)  # in the order they happened
+        return listed.sort_values(["at", "label"], kind="stable", ignore_index=True)
+
+    ended = pd.concat(
+        [with_reason(ended), with_reason(tie_labels(came_and_went), "began and ended: ")],
+        ignore_index=True,
+    ).sort_values(["at", "label"], kind="stable", ignore_index=True)
+    return TieDelta(since, with_reason(began), ended)
+
+
+def tie_labels(rows: pd.DataFrame) -> pd.DataFrame:
+    """One row per tie (wars left out), ``tie, kind, label``, in the order of ``rows``.
+
+    The label names a tie between two states by its pair ("France – Russia alliance"), one
+    that reaches several (a mediator's) by its source and the others ("Russia mediation
+    (Armenia, Azerbaijan)").
+    """
+    labels: list[dict[str, str]] = []
+    for tie, group in rows[rows["kind"] != "war"].groupby("tie", sort=False):
+        source, kind = str(group["source"].iloc[0]), str(group["kind"].iloc[0])
+        pairs = list(
+            dict.fromkeys(
+                pair_label(str(a), str(b))
+                for a, b in zip(group["source"], group["target"], strict=True)
+                if pd.notna(b) and str(b)
+            )
+        )
+        if len(pairs) == 1:
+            label = f"{pairs[0]} {kind}"
+        else:
+            others = sorted({str(b) for b in group["target"].dropna()} - {source})
+            label = f"{source} {kind}" + (f" ({', '.join(others)})" if others else "")
+        labels.append({"tie": str(tie), "kind": kind, "label": label})
+    return pd.DataFrame(labels, columns=["tie", "kind", "label"])
 
 
 def node_radii(stored: Stored, replicate: int, states: list[str]) -> dict[int, dict[str, float]]:
@@ -98,22 +212,35 @@ def _radii_at(radii: dict[int, dict[str, float]], step: int) -> dict[str, float]
     return radii[max(earlier)] if earlier else {}
 
 
-def network_figure(stored: Stored, rows: pd.DataFrame, step: int, canvas: NetworkCanvas) -> Figure:
-    """Draw the ties in force at one week between states on the fixed circle."""
+def network_figure(
+    stored: Stored,
+    rows: pd.DataFrame,
+    step: int,
+    canvas: NetworkCanvas,
+    delta: TieDelta | None = None,
+) -> Figure:
+    """Draw the ties in force at one week between states on the fixed circle.
+
+    With a ``delta``, the ties begun since its step are highlighted and those begun and ended
+    are listed under the legend.
+    """
     figure = Figure(figsize=(15, 11), layout="constrained")
     ax = figure.add_subplot()
     week = stored.steps[
         (stored.steps["replicate"] == canvas.replicate) & (stored.steps["step"] == step)
     ]
     nodes = draw_nodes(ax, week, canvas.layout, _radii_at(canvas.radii, step))
+    new = set(delta.began["tie"]) if delta is not None else set()
     for (a, b), pair_rows in _pairs(rows):
-        draw_pair(ax, a, b, pair_rows, canvas.layout, nodes)
+        draw_pair(ax, a, b, pair_rows, canvas.layout, nodes, new)
     ax.set_xlim(-1.6, 1.6)
     ax.set_ylim(-1.55, 1.5)
     ax.set_aspect("equal")
     ax.axis("off")
-    figure.legend(
-        handles=tie_legend(canvas.kinds),
+    changes = change_entries(delta, canvas) if delta is not None else []
+    handles = [*tie_legend(canvas.kinds), *changes]
+    legend = figure.legend(
+        handles=handles,
         title="tie kind",
         loc="outside right center",
         fontsize=17,
@@ -121,7 +248,14 @@ def network_figure(stored: Stored, rows: pd.DataFrame, step: int, canvas: Networ
         handlelength=3.5,
         frameon=False,
     )
-    title = f"Scenario {stored.name}: network at week {step} (replicate {canvas.replicate})"
+    # One legend (two would overlap the titles): the list of changes in smaller type.
+    for handle, text in zip(handles, legend.get_texts(), strict=True):
+        if handle.get_gid() == "heading":
+            text.set_fontweight("bold")
+        elif handle in changes:
+            text.set_fontsize(14)
+    when = f"week {step}" + (f" ({_year_of(canvas, step)})" if canvas.year is not None else "")
+    title = f"Scenario {stored.name}: network at {when} (replicate {canvas.replicate})"
     figure.suptitle(title)
     figure.supxlabel(
         "Circle area ∝ military strength (number under the name); red ring: fighting this week."
@@ -131,6 +265,65 @@ def network_figure(stored: Stored, rows: pd.DataFrame, step: int, canvas: Networ
         color="#333333",
     )
     return figure
+
+
+def _year_of(canvas: NetworkCanvas, step: int) -> int:
+    """Calendar year of the week a snapshot follows (the start year for step 0)."""
+    assert canvas.year is not None
+    return canvas.year + max(step - 1, 0) // WEEKS_PER_YEAR
+
+
+def change_entries(delta: TieDelta, canvas: NetworkCanvas) -> list[Line2D]:
+    """Legend entries listing the ties begun (highlighted) and ended since the previous step.
+
+    A tie that takes over from one of the same kind and pair ended the same week (a treaty
+    replaced by the next) is listed once, as begun, saying so. Headings are entries without a
+    line; their text is set bold by :func:`network_figure`.
+    """
+    handles: list[Line2D] = []
+
+    # Same label and the same logged week: one tie took over from the other.
+    succession = delta.began.merge(delta.ended, on=["label", "at"])
+    replaced = set(succession.loc[succession["at"] >= 0, "label"])
+    ended = delta.ended[~delta.ended["label"].isin(replaced)]
+
+    def heading(text: str) -> None:
+        handles.append(Line2D([], [], linestyle="none", label=text, gid="heading"))
+
+    def entries(rows: pd.DataFrame, begun: bool) -> None:
+        for _, tie in rows.head(MAX_LISTED).iterrows():
+            colour, style, _ = TIE_STYLE.get(str(tie["kind"]), DEFAULT_TIE_STYLE)
+            why = [str(tie["reason"])] if tie["reason"] else []
+            if begun and tie["label"] in replaced:
+                why.append("replaces another")
+            line = Line2D([], [], color=colour, linestyle=style, linewidth=3.5)
+            if begun:
+                halo = [Stroke(linewidth=NEW_TIE_HALO_WIDTH, foreground=NEW_TIE_HALO), Normal()]
+                line.set_path_effects(halo)
+            else:
+                line.set_alpha(0.35)
+            label = str(tie["label"])
+            if why:  # on a line of its own if the entry would be wide: the picture keeps the room
+                reason = f"({'; '.join(why)})"
+                label += f"\n{reason}" if len(label) + len(reason) > LISTED_WIDTH else f" {reason}"
+            line.set_label(label)
+            handles.append(line)
+        if len(rows) > MAX_LISTED:
+            heading(f"… and {len(rows) - MAX_LISTED} more")
+
+    since = f"week {delta.since}"
+    if canvas.year is not None:
+        since += f" ({_year_of(canvas, delta.since)})"
+    if len(delta.began) or len(ended):
+        heading("")
+        heading(f"Since {since}:")
+    if len(delta.began):
+        heading("begun (highlighted)")
+        entries(delta.began, True)
+    if len(ended):
+        heading("ended")
+        entries(ended, False)
+    return handles
 
 
 def _pairs(rows: pd.DataFrame) -> list[tuple[tuple[str, str], pd.DataFrame]]:
@@ -218,11 +411,13 @@ def draw_pair(
     rows: pd.DataFrame,
     layout: dict[str, tuple[float, float]],
     nodes: dict[str, Circle],
+    new: set[str] | None = None,
 ) -> None:
     """Draw the ties of one pair, one arc per kind, fanned out so none hides another.
 
     Several ties of one kind (e.g. three Turkish-Azerbaijani pledges) merge into one arc at the
-    strongest weight: the projector shows kinds, the tables keep the detail.
+    strongest weight: the projector shows kinds, the tables keep the detail. An arc with a tie
+    among ``new`` (ids of ties begun since the previous figure) is highlighted.
     """
     order = {k: i for i, k in enumerate(TIE_STYLE)}
     kinds = sorted(rows["kind"].unique(), key=lambda k: (order.get(k, len(order)), k))
@@ -235,6 +430,9 @@ def draw_pair(
         ends = (layout[a], layout[b])
         patch = tie_arrow(kind, weight, arrow, arc_radius(i, len(kinds)), ends)
         patch.patchA, patch.patchB = nodes[a], nodes[b]  # clip the line at the circles' rims
+        if new and "tie" in tie and bool(tie["tie"].isin(new).any()):
+            halo = [Stroke(linewidth=NEW_TIE_HALO_WIDTH, foreground=NEW_TIE_HALO), Normal()]
+            patch.set_path_effects(halo)
         ax.add_artist(patch)  # not add_patch: limits are fixed, and updating them is slow
 
 

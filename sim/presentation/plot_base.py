@@ -3,9 +3,9 @@
 :class:`Stored` holds a results folder's tables as read back from disk (or as a live run
 gives them, :func:`sim.presentation.classroom.stored_from_model`); the figure modules
 (:mod:`~sim.presentation.timeseries_plot`, :mod:`~sim.presentation.network_plot`,
-:mod:`~sim.presentation.outcomes_plot`) draw from it alone. Columns are named by
-:mod:`sim.schema.columns`. Figures use Okabe-Ito colours and large fonts so they stay legible
-on a classroom projector.
+:mod:`~sim.presentation.outcomes_plot`, :mod:`~sim.presentation.alliance_plot`) draw from it
+alone. Columns are named by :mod:`sim.schema.columns`. Figures use Okabe-Ito colours and large
+fonts so they stay legible on a classroom projector.
 """
 
 from __future__ import annotations
@@ -23,8 +23,9 @@ from cycler import cycler
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from sim.schema.columns import CONTROL, NETWORK_COLUMNS, column, names_of
+from sim.schema.columns import CONTROL, NETWORK_COLUMNS, TIE_CHANGE_COLUMNS, column, names_of
 from sim.schema.errors import InputError
+from sim.schema.vocabulary import TIE_STATUSES
 
 if TYPE_CHECKING:
     from matplotlib.typing import RcKeyType
@@ -68,6 +69,9 @@ STYLE: dict[RcKeyType, Any] = {
 }
 
 ESCALATION_LABELS = ["peace", "crisis", "war", "war +\n3rd party"]
+#: The model's calendar (``sim.model.model.WEEKS_PER_YEAR``, which tests/test_plots.py checks
+#: this against), written here so that redrawing a folder does not import the model and Mesa.
+WEEKS_PER_YEAR = 52
 CONFLICT_THEATRE = re.compile(r"^(?:war|crisis):.+@(?P<theatre>.+)$")
 
 
@@ -80,6 +84,10 @@ class Stored:
     summary: pd.DataFrame
     actions: pd.DataFrame
     network: pd.DataFrame | None
+    #: ``tie_changes.csv``; None for a folder written before the file existed.
+    tie_changes: pd.DataFrame | None = None
+    #: The run's first calendar year (``manifest.json``), if known.
+    year: int | None = None
 
     @property
     def replicates(self) -> int:
@@ -98,20 +106,28 @@ REQUIRED = {
     "summary.csv": ("replicate", "war_weeks", "max_escalation"),
     "network.csv": NETWORK_COLUMNS,
     "actions.csv": (),
+    "tie_changes.csv": ("replicate", *TIE_CHANGE_COLUMNS),
 }
 TEXT_COLUMNS = {
     "summary.csv": ("peacekeepers",),
     "network.csv": ("source", "target", "kind", "tie"),
     "actions.csv": ("state", "action", "other", "conflict", "detail"),
+    "tie_changes.csv": ("tie", "kind", "source", "target", "status", "reason"),
 }
 #: Columns that must hold a whole number in every row.
 WHOLE = {
     "steps.csv": ("replicate", "step"),
     "summary.csv": ("replicate", "war_weeks", "max_escalation"),
     "network.csv": ("replicate", "step"),
+    "tie_changes.csv": ("replicate", "step"),
 }
-#: Text columns that must hold a name in every row.
-NAMED = {"network.csv": ("source", "target", "kind")}
+#: Text columns that must hold a name in every row (a mediation tie has no target).
+NAMED = {
+    "network.csv": ("source", "target", "kind"),
+    "tie_changes.csv": ("tie", "kind", "source", "status", "reason"),
+}
+#: Text columns whose every value must be one of a known few.
+ONE_OF = {"tie_changes.csv": {"status": TIE_STATUSES}}
 RERUN = "run the scenario again with 'alliance-sim run'"
 
 
@@ -122,9 +138,10 @@ def load_stored(folder: Path) -> Stored:
         folder: The results folder.
 
     Returns:
-        The stored tables and the scenario name (the folder name if the manifest lacks one);
-        a missing or empty ``actions.csv`` becomes an empty frame, a missing ``network.csv``
-        None.
+        The stored tables, the scenario name (the folder name if the manifest lacks one) and
+        the run's first year (None if the manifest lacks it); a missing or empty
+        ``actions.csv`` becomes an empty frame, a missing ``network.csv`` or
+        ``tie_changes.csv`` (a folder written before it existed) None.
 
     Raises:
         InputError: naming the folder and the file that is missing, cannot be read, is cut
@@ -133,12 +150,20 @@ def load_stored(folder: Path) -> Stored:
     folder = Path(folder)
     manifest = _read_manifest(folder)
     network = folder / "network.csv"
+    changes = folder / "tie_changes.csv"
+    year = manifest.get("year")
+    if not isinstance(year, int) or isinstance(year, bool) or not 0 < year < 10_000:
+        year = None  # not a year the figures can print (a bool is an int to Python)
     return Stored(
         name=str(manifest.get("scenario") or folder.name),
         steps=_read_table(folder, "steps.csv"),
         summary=_read_table(folder, "summary.csv"),
         actions=_read_table(folder, "actions.csv", optional=True),
         network=_read_table(folder, "network.csv", optional=True) if network.is_file() else None,
+        tie_changes=(
+            _read_table(folder, "tie_changes.csv", optional=True) if changes.is_file() else None
+        ),
+        year=year,
     )
 
 
@@ -204,6 +229,16 @@ def _check_table(folder: Path, name: str, table: pd.DataFrame, optional: bool) -
             if col in NAMED.get(name, ()) and values.isna().any():
                 row = int(values.isna().to_numpy().argmax())
                 raise InputError(folder, name, f"column {col} is empty in row {row + 1}; {RERUN}")
+            allowed = ONE_OF.get(name, {}).get(col)
+            if allowed is not None and not values.dropna().isin(allowed).all():
+                bad = values.notna() & ~values.isin(allowed)
+                row = int(bad.to_numpy().argmax())
+                raise InputError(
+                    folder,
+                    name,
+                    f"column {col} holds {str(values.iloc[row])[:40]!r} in row {row + 1}, "
+                    f"not one of {', '.join(allowed)}; {RERUN}",
+                )
             continue
         if name == "actions.csv" and col not in ("replicate", "step"):
             continue  # free text the figures only search
@@ -264,6 +299,95 @@ def share_of_runs(stored: Stored, metric: str) -> pd.Series:
     columns = {column(metric, s): s for s in stored.states if column(metric, s) in stored.steps}
     ever = stored.steps.groupby("replicate")[list(columns)].max().mean()
     return ever.rename(index=columns).reindex(stored.states, fill_value=0.0)
+
+
+# --- time, and how the network moved ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TimeAxis:
+    """Weeks as the figures show them: calendar years for a run of a year or more, else weeks.
+
+    Week ``w`` is the boundary between weeks ``w - 1`` and ``w`` (``steps.csv`` row ``w``; a
+    tie change logged at step ``w`` happens there); year ``y0 + w / 52`` on a calendar axis.
+    """
+
+    start_year: int | None
+
+    @property
+    def label(self) -> str:
+        """Name of the axis."""
+        return "week" if self.start_year is None else "year"
+
+    def x(self, weeks: Any) -> Any:
+        """Position of a week (or an array of weeks) on the axis."""
+        if self.start_year is None:
+            return weeks
+        return self.start_year + np.asarray(weeks, dtype=float) / WEEKS_PER_YEAR
+
+
+def last_week(stored: Stored) -> int:
+    """The run's last step (``steps.csv`` rows run from 0 to it)."""
+    return int(stored.steps["step"].max())
+
+
+def time_axis(stored: Stored) -> TimeAxis:
+    """Years when the run spans a year or more and its first year is known, else weeks."""
+    years = last_week(stored) >= WEEKS_PER_YEAR and stored.year is not None
+    return TimeAxis(stored.year if years else None)
+
+
+def network_moves(stored: Stored) -> bool:
+    """Whether the figures of the moving network are worth drawing for this folder.
+
+    They need ``tie_changes.csv`` (folders written before it are skipped), and some tie changed
+    or the run spans a year (the states review their ties at each new year).
+    """
+    changes = stored.tie_changes
+    if changes is None:
+        return False
+    return not changes.empty or last_week(stored) >= WEEKS_PER_YEAR
+
+
+#: How each reason of ``tie_changes.csv`` reads in a figure (others are printed as they are).
+REASON_LABELS = {
+    "dates": "dates",
+    "war": "war",
+    "sanction": "sanction",
+    "normalisation": "normalisation (event)",
+    "tie_create": "created (event)",
+    "tie_suspend": "suspended (event)",
+    "tie_restore": "restored (event)",
+    "tie_cut": "cut (event)",
+    "rule:formed": "formed by the states",
+    "rule:left": "left",
+    "rule:renewed": "renewed",
+    "rule:normalised": "normalised by the states",
+    "rule:heider": "triad balancing",
+}
+#: Why a tie changed, in the groups the figures mark: the states' own choices (``rule:...``),
+#: the tie's dates, a war, or a scripted event (including sanctions).
+REASON_GROUPS = ("states", "dates", "event", "war")
+
+
+def reason_label(reason: str) -> str:
+    """A reason of ``tie_changes.csv`` in words."""
+    return REASON_LABELS.get(reason, reason)
+
+
+def reason_group(reason: str) -> str:
+    """The group of :data:`REASON_GROUPS` a reason belongs to."""
+    if reason.startswith("rule:"):
+        return "states"
+    if reason in ("dates", "war"):
+        return reason
+    return "event"
+
+
+def pair_label(a: str, b: str) -> str:
+    """An unordered pair of states, sorted: ``"France – Russia"``."""
+    first, second = sorted((a, b))
+    return f"{first} – {second}"
 
 
 def note(ax: Axes, text: str) -> None:

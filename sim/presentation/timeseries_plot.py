@@ -3,9 +3,14 @@
 ``timeseries_figure`` draws six panels: escalation, control of the contested theatres,
 alliance reliability, structural balance, and how many states fight, intervene, show force or
 mediate. The classroom app reuses single panels for its live figure.
+
+``structure_figure`` follows the signed network as it moves: frustration, the share of balanced
+triangles, the triangles of each sign pattern, and the ties begun and ended each year.
 """
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 import pandas as pd
 from matplotlib.artist import Artist
@@ -20,11 +25,19 @@ from sim.presentation.plot_base import (
     ESCALATION_LABELS,
     NOTE_GREY,
     OKABE_ITO,
+    WEEKS_PER_YEAR,
     Stored,
+    TimeAxis,
     contested_theatres,
+    last_week,
+    network_moves,
     note,
+    time_axis,
 )
-from sim.schema.columns import CONTROL, column
+from sim.schema.columns import CONTROL, TRIANGLE_COLUMNS, column
+
+if TYPE_CHECKING:
+    from matplotlib.typing import LineStyleType
 
 
 def band(steps: pd.DataFrame, values: pd.Series | str) -> pd.DataFrame:
@@ -159,3 +172,128 @@ def panel_counts(ax: Axes, stored: Stored, metrics: dict[str, str], title: str) 
     ax.set_ylabel("number of states")
     ax.set_title(title)
     ax.legend(handles, list(metrics), loc="upper right", ncol=2, framealpha=0.9)
+
+
+# --- the structure of the signed network over a long run ------------------------------------
+
+#: Each triangle column: legend text, colour, line style (solid balanced, dashed unbalanced).
+TRIANGLE_STYLE: dict[str, tuple[str, str, LineStyleType]] = {
+    "triangles_ppp": ("+ + +  balanced", OKABE_ITO["blue"], "-"),
+    "triangles_pnn": ("+ − −  balanced", OKABE_ITO["sky"], "-"),
+    "triangles_ppn": ("+ + −  unbalanced", OKABE_ITO["vermillion"], "--"),
+    "triangles_nnn": ("− − −  unbalanced", OKABE_ITO["orange"], "--"),
+}
+
+
+def structure_figure(stored: Stored) -> Figure | None:
+    """Frustration, balanced share, triangles by pattern and ties begun or ended per year.
+
+    Drawn when :func:`~sim.presentation.plot_base.network_moves` (some tie changed, or the run
+    spans a year); the time axis is in calendar years for a run of a year or more.
+
+    Returns:
+        The figure, or None for a short run in which no tie changed and for a folder without
+        ``tie_changes.csv``.
+    """
+    if not network_moves(stored):
+        return None
+    axis = time_axis(stored)
+    figure = Figure(figsize=(19, 11), layout="constrained")
+    axes = figure.subplots(2, 2, sharex=True).ravel()
+    red, blue = OKABE_ITO["vermillion"], OKABE_ITO["blue"]
+    draw_band(axes[0], on_axis(band(stored.steps, "frustration"), axis), red)
+    axes[0].set_ylim(-0.1, max(2.0, float(stored.steps["frustration"].max()) * 1.15))
+    axes[0].yaxis.set_major_locator(MaxNLocator(integer=True))
+    axes[0].set_ylabel("ties to flip")
+    axes[0].set_title("Frustration: ties against the best two-camp split")
+    draw_band(axes[1], on_axis(band(stored.steps, "balanced_triangles"), axis), blue)
+    axes[1].set_ylim(-0.03, 1.05)
+    axes[1].set_ylabel("share of triangles")
+    axes[1].set_title("Share of triangles balanced")
+    panel_triangles(axes[2], stored, axis)
+    panel_turnover(axes[3], stored, axis)
+    for ax in axes[2:]:
+        ax.set_xlabel(axis.label)
+    end = last_week(stored)
+    axes[0].set_xlim(axis.x(0), axis.x(end))
+    axes[0].xaxis.set_major_locator(MaxNLocator(integer=True))
+    figure.suptitle(f"Scenario {stored.name}: the signed network, {axis.label} by {axis.label}")
+    band_key(figure, stored.replicates)
+    return figure
+
+
+def on_axis(table: pd.DataFrame, axis: TimeAxis) -> pd.DataFrame:
+    """A weekly table re-indexed by position on the time axis (weeks or years)."""
+    return table.set_axis(axis.x(table.index.to_numpy()), axis="index")
+
+
+def panel_triangles(ax: Axes, stored: Stored, axis: TimeAxis) -> None:
+    """Number of triangles of each sign pattern (a note for folders without the counts)."""
+    ax.set_title("Triangles by sign pattern")
+    if not set(TRIANGLE_COLUMNS) <= set(stored.steps.columns):
+        note(ax, "triangle counts not stored\n(folder written before they were)")
+        return
+    handles, labels, top = [], [], 1.0
+    for name, (label, colour, style) in TRIANGLE_STYLE.items():
+        table = on_axis(band(stored.steps, name), axis)
+        patch, line = draw_band(ax, table, colour)
+        if isinstance(line, Line2D):
+            line.set_linestyle(style)
+        handles.append((patch, line))
+        labels.append(label)
+        top = max(top, float(table["high"].max()))
+    ax.set_ylim(-0.2, top * 1.4 + 0.5)  # headroom for the legend
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.set_ylabel("number of triangles")
+    ax.legend(handles, labels, loc="upper center", ncol=2, framealpha=0.9, handlelength=3)
+
+
+def panel_turnover(ax: Axes, stored: Stored, axis: TimeAxis) -> None:
+    """Ties begun (up) and ended (down) per year or week, per replicate on average.
+
+    The states' own choices (``rule:...`` in ``tie_changes.csv``) are coloured, changes by the
+    ties' dates or by events grey; renewals begin and end nothing and are not counted.
+    """
+    yearly = axis.start_year is not None
+    ax.set_title(f"Ties begun (up) and ended (down) per {axis.label}")
+    changes = stored.tie_changes
+    if changes is None or changes.empty:
+        note(ax, "no tie changed\nin any replicate")
+        return
+    changes = changes[changes["reason"] != "rule:renewed"]
+    width = WEEKS_PER_YEAR if yearly else 1
+    period = changes["step"].astype(int) // width
+    began = changes["status"] == "active"
+    chosen = changes["reason"].str.startswith("rule:").fillna(False)
+    runs = stored.replicates
+    bins = period.drop_duplicates().sort_values().to_numpy()
+    left = axis.x(bins * width)
+    bar = 0.8 * (axis.x(width) - axis.x(0))
+    grey = OKABE_ITO["grey"]
+    for sign, mask, colour in (
+        (1, began, OKABE_ITO["blue"]),
+        (-1, ~began, OKABE_ITO["vermillion"]),
+    ):
+        by_states = (period[mask & chosen].value_counts() / runs).reindex(bins, fill_value=0)
+        other = (period[mask & ~chosen].value_counts() / runs).reindex(bins, fill_value=0)
+        ax.bar(left, sign * by_states.to_numpy(), width=bar, align="edge", color=colour, zorder=3)
+        ax.bar(
+            left,
+            sign * other.to_numpy(),
+            bottom=sign * by_states.to_numpy(),
+            width=bar,
+            align="edge",
+            color=grey,
+            zorder=3,
+        )
+    ax.axhline(0, color="black", linewidth=1.2, zorder=4)
+    ax.set_ylabel("ties per replicate (mean)")
+    shown = [
+        (bool((began & chosen).any()), OKABE_ITO["blue"], "begun by the states' choice"),
+        (bool((~began & chosen).any()), OKABE_ITO["vermillion"], "ended by the states' choice"),
+        (bool((~chosen).any()), grey, "begun or ended by dates or events"),
+    ]
+    handles = [Patch(facecolor=colour, label=text) for present, colour, text in shown if present]
+    bottom, top = (float(v) for v in ax.get_ylim())
+    ax.set_ylim(min(bottom, -1.0), max(top, 1.0) * 2.0)  # headroom for the legend
+    ax.legend(handles=handles, loc="upper center", framealpha=0.9)
