@@ -1,9 +1,9 @@
 """Tie dynamics (docs/ODD.md 7.18): once a year states review their alliances and rivalries.
 
-At the start of each new year of a run, before dated ties switch on and off:
+At the start of each new year of a run, once dated ties have switched on and off for it:
 
-1. every alliance in force is reviewed by the states bound by it: each keeps it or leaves it
-   (a pledge falling due this year is renewed for another term if every party keeps it);
+1. every alliance in force is reviewed by the states bound by it: each keeps it or leaves it;
+   a pledge whose term ended this year is renewed for another term if every party keeps it;
 2. pairs without an alliance may form one, if both want it;
 3. rivals without a territorial claim between them may end their rivalry, if both want it;
 4. optionally, Heider-type constrained triad dynamics resolve unbalanced triangles.
