@@ -36,6 +36,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from sim.loading.toml_text import toml_document
 from sim.presentation.cli import EXIT_BAD_INPUT, main
 from sim.presentation.plot_base import load_stored
 from sim.schema.errors import InputError
@@ -80,66 +81,9 @@ SETTINGS = settings(
 # --- a small TOML writer (tomllib only reads) ------------------------------------------------
 
 
-def toml_string(text: str) -> str:
-    """A TOML basic string: quotes, backslashes and control characters escaped."""
-    out = []
-    for ch in text:
-        if ch in '"\\':
-            out.append("\\" + ch)
-        elif ord(ch) < 0x20 or ord(ch) == 0x7F:
-            out.append(f"\\u{ord(ch):04X}")
-        else:
-            out.append(ch)
-    return '"' + "".join(out) + '"'
-
-
-def toml_value(value: object) -> str:
-    """An inline TOML value (tables inline, arrays on one line)."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float):
-        if math.isnan(value):
-            return "nan"
-        if math.isinf(value):
-            return "inf" if value > 0 else "-inf"
-        return repr(value)
-    if isinstance(value, str):
-        return toml_string(value)
-    if isinstance(value, list):
-        return "[" + ", ".join(toml_value(v) for v in value) + "]"
-    if isinstance(value, dict):
-        items = ", ".join(f"{toml_string(str(k))} = {toml_value(v)}" for k, v in value.items())
-        return "{ " + items + " }" if items else "{}"
-    raise TypeError(f"no TOML for {type(value).__name__}")
-
-
-def _is_table_array(value: object) -> bool:
-    return isinstance(value, list) and bool(value) and all(isinstance(v, dict) for v in value)
-
-
 def toml_text(doc: dict[str, Any]) -> str:
-    """TOML text that ``tomllib`` reads back as ``doc``: tables and arrays of tables as such."""
-    lines: list[str] = []
-
-    def table(prefix: tuple[str, ...], data: dict[str, Any]) -> None:
-        nested = {k: v for k, v in data.items() if isinstance(v, dict) or _is_table_array(v)}
-        for key, value in data.items():
-            if key not in nested:
-                lines.append(f"{toml_string(str(key))} = {toml_value(value)}")
-        for key, value in nested.items():
-            name = ".".join(toml_string(str(k)) for k in (*prefix, key))
-            if isinstance(value, dict):
-                lines.extend(["", f"[{name}]"])
-                table((*prefix, key), value)
-            else:
-                for item in value:
-                    lines.extend(["", f"[[{name}]]"])
-                    table((*prefix, key), item)
-
-    table((), doc)
-    return "\n".join(lines) + "\n"
+    """TOML text that ``tomllib`` reads back as ``doc`` (the package's own writer)."""
+    return toml_document(doc)
 
 
 # --- the mutations ---------------------------------------------------------------------------

@@ -25,6 +25,7 @@ from pydantic import TypeAdapter, ValidationError
 
 from sim.loading.generate import generate_world
 from sim.loading.scenarios import load_scenario
+from sim.loading.toml_text import toml_key, toml_value
 from sim.loading.worlds import builtin_world_path
 from sim.schema.errors import InputError
 from sim.schema.scenario import EVENT_KINDS, Event
@@ -43,47 +44,9 @@ FAST = settings(
 # --------------------------------------------------------------------------------------------
 
 
-def toml_string(text: str) -> str:
-    """A TOML basic string (control characters and DEL escaped, as TOML requires)."""
-    out = []
-    for ch in text:
-        if ch in '"\\':
-            out.append("\\" + ch)
-        elif ord(ch) < 0x20 or ord(ch) == 0x7F:
-            out.append(f"\\u{ord(ch):04x}")
-        else:
-            out.append(ch)
-    return '"' + "".join(out) + '"'
-
-
-def toml_value(value: Any) -> str:
-    """One TOML value, written inline."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float):
-        if math.isnan(value):
-            return "nan"
-        if math.isinf(value):
-            return "inf" if value > 0 else "-inf"
-        return repr(value)
-    if isinstance(value, str):
-        return toml_string(value)
-    if isinstance(value, list | tuple):
-        return "[" + ", ".join(toml_value(item) for item in value) + "]"
-    if isinstance(value, dict):
-        return (
-            "{"
-            + ", ".join(f"{toml_string(str(k))} = {toml_value(v)}" for k, v in value.items())
-            + "}"
-        )
-    raise TypeError(f"cannot write {value!r} as TOML")
-
-
 def to_toml(data: dict[str, Any]) -> str:
-    """A whole TOML document from a dict."""
-    return "".join(f"{toml_string(str(k))} = {toml_value(v)}\n" for k, v in data.items())
+    """A whole TOML document from a dict, every value inline (the package's own writer)."""
+    return "".join(f"{toml_key(k)} = {toml_value(v)}\n" for k, v in data.items())
 
 
 # --------------------------------------------------------------------------------------------

@@ -14,14 +14,13 @@ of any number without a source document.
 
 from __future__ import annotations
 
-import json
 import math
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
+from sim.loading.toml_text import toml_document
 from sim.loading.worlds import load_world
 from sim.schema.scenario import Event, Mobilise, Offensive
 from sim.schema.world import World
@@ -409,41 +408,18 @@ def generate_events(
     return sorted(events, key=lambda e: e.step)
 
 
-def _toml_key(key: str) -> str:
-    """A TOML key: bare when it can be, quoted otherwise (state names may hold spaces)."""
-    return key if re.fullmatch(r"[A-Za-z0-9_-]+", key) else json.dumps(key, ensure_ascii=False)
-
-
-def _toml_value(value: Any) -> str:
-    """One TOML value: strings JSON-quoted (valid TOML basic strings), lists, inline tables."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int | float):
-        return repr(value)
-    if isinstance(value, str):
-        return json.dumps(value, ensure_ascii=False)
-    if isinstance(value, list | tuple):
-        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
-    if isinstance(value, dict):
-        return (
-            "{ " + ", ".join(f"{_toml_key(k)} = {_toml_value(v)}" for k, v in value.items()) + " }"
-        )
-    raise TypeError(f"cannot write {type(value).__name__} as TOML")
-
-
 def world_to_toml(world: World) -> str:
     """Write a world as a world file that :func:`sim.loading.worlds.load_world` reads back equal.
 
     Useful to save a generated world and point a scenario's ``world`` at it.
     """
     data = world.model_dump(mode="json", exclude_none=True)
-    lines = ["[meta]", *(f"{k} = {_toml_value(v)}" for k, v in data["meta"].items()), ""]
-    lines += ["[documents]", *(f"{k} = {_toml_value(v)}" for k, v in data["documents"].items())]
-    for section in ("states", "theatres"):
-        for name, fields in data[section].items():
-            lines += ["", f"[{section}.{_toml_key(name)}]"]
-            lines += [f"{k} = {_toml_value(v)}" for k, v in fields.items()]
-    for tie in data["ties"]:
-        lines += ["", "[[ties]]", *(f"{k} = {_toml_value(v)}" for k, v in tie.items())]
-    lines += ["", "[model]", *(f"{k} = {_toml_value(v)}" for k, v in data["model"].items())]
-    return "\n".join(lines) + "\n"
+    return toml_document(data, inline=_flat)
+
+
+def _flat(table: dict[str, Any]) -> bool:
+    """Whether a table holds no table: a figure, a document, a piece of evidence, ``[meta]``."""
+    return not any(
+        isinstance(v, dict) or (isinstance(v, list) and any(isinstance(x, dict) for x in v))
+        for v in table.values()
+    )
