@@ -15,6 +15,7 @@ reproducible. Every change goes to the tie change log with its reason (``rule:..
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -170,16 +171,30 @@ def _form_alliances(
     at_war: set[frozenset[str]],
     year: int,
 ) -> bool:
-    """Pairs without an alliance, not at war with each other, form one if both want it."""
-    states = sorted(model.states)
+    """Pairs with a common rival, no alliance and no war between them, form one if both want it.
+
+    Only a shared threat makes an alliance an option (as a bystander with no reason to back a
+    side is offered no option to, docs/ODD.md 7.9): choice noise alone never forms one, however
+    many pairs a large world has, and only such pairs are visited.
+    """
+    threatened: dict[str, list[str]] = {}
+    for state, rivals in context.threats.items():
+        for rival in rivals:
+            threatened.setdefault(rival, []).append(state)
+    candidates = sorted(
+        {
+            (a, b)
+            for group in threatened.values()
+            for a, b in itertools.combinations(sorted(group), 2)
+        }
+    )
     changed = False
-    for i, a in enumerate(states):
-        for b in states[i + 1 :]:
-            if b in model.net.allies[a] or frozenset((a, b)) in at_war or not _reviewed(model):
-                continue
-            if _wants(model, a, b, context, False) and _wants(model, b, a, context, False):
-                model.net.add(_new_alliance(model, a, b, year), "rule:formed", reindex=False)
-                changed = True
+    for a, b in candidates:
+        if b in model.net.allies[a] or frozenset((a, b)) in at_war or not _reviewed(model):
+            continue
+        if _wants(model, a, b, context, False) and _wants(model, b, a, context, False):
+            model.net.add(_new_alliance(model, a, b, year), "rule:formed", reindex=False)
+            changed = True
     return changed
 
 

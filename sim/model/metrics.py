@@ -68,6 +68,12 @@ def signed_edges(model: AllianceModel) -> frozenset[tuple[str, str, int]]:
 
 
 @lru_cache(maxsize=256)
+def _control_column(theatre: str) -> str:
+    """Column name of a theatre's control, built once per theatre."""
+    return column(CONTROL, theatre)
+
+
+@lru_cache(maxsize=256)
 def _state_columns(name: str) -> tuple[str, ...]:
     """Column names of one state's weekly metrics, in row order."""
     return tuple(column(metric, name) for metric in STATE_METRICS)
@@ -130,13 +136,17 @@ def record_step(model: AllianceModel) -> dict[str, float]:
         "balanced_triangles": share,
         "frustration": frustration,
         "walk_balance": walk,
-        **dict(zip(TRIANGLE_COLUMNS, triangles, strict=True)),
+        # Spelled out rather than unpacked from a zip: this row is built every week of every run.
+        TRIANGLE_COLUMNS[0]: triangles[0],
+        TRIANGLE_COLUMNS[1]: triangles[1],
+        TRIANGLE_COLUMNS[2]: triangles[2],
+        TRIANGLE_COLUMNS[3]: triangles[3],
         "pledges_due": model.pledges_due,
         "pledges_honoured": model.pledges_honoured,
         "reliability": reliability(model.pledges_honoured, model.pledges_due),
     }
     for theatre, control in model.control.items():
-        row[column(CONTROL, theatre)] = control
+        row[_control_column(theatre)] = control
     # Who is doing what, gathered once per week rather than once per state.
     members = [(w, m) for w in wars for m in (*w.attackers, *w.defenders)]
     fighting = {m for _, m in members}
