@@ -1,11 +1,14 @@
-"""Sweep machinery: throughput per executor, parent memory, and per-run overhead.
+"""Sweep machinery: throughput per executor, parent memory, per-run overhead and fixed cost.
 
-Everything runs the built-in ``baseline`` scenario (26 weeks, no events, about 1 ms a run) as
-a replicates-only sweep, so the numbers measure the machinery, not the model. Ratios are taken
-within one invocation; see benchmarks/README.md.
+Everything but the fixed cost runs the built-in ``baseline`` scenario (26 weeks, no events,
+about 1 ms a run) as a replicates-only sweep, so the numbers measure the machinery, not the
+model. The fixed cost is that of a whole ``alliance-sim sweep`` command of a few runs of
+``karabakh_2020`` (12 weeks) in a fresh process, against the imports it cannot avoid. Ratios are
+taken within one invocation; see benchmarks/README.md.
 
     .venv/bin/python benchmarks/bench_sweep.py            # all sections, ~1 minute
     .venv/bin/python benchmarks/bench_sweep.py --runs 2000 --big 20000
+    .venv/bin/python benchmarks/bench_sweep.py --only fixed --repeats 7
 """
 
 from __future__ import annotations
@@ -24,11 +27,13 @@ import time
 from pathlib import Path
 
 import sim
-from sim.experiments.run import run_replicate
+from sim.experiments.run import build_model, run_replicate
 from sim.experiments.sweep import local_dask_cluster, run_sweep
 from sim.loading.scenarios import LoadedScenario, load_scenario
 
-BASELINE = Path(__file__).resolve().parents[1] / "scenarios" / "baseline.toml"
+ROOT = Path(__file__).resolve().parents[1]
+BASELINE = ROOT / "scenarios" / "baseline.toml"
+KARABAKH = ROOT / "scenarios" / "karabakh_2020.toml"
 
 
 def with_replicates(replicates: int) -> LoadedScenario:
@@ -151,20 +156,112 @@ def memory(small: int, big: int) -> None:
     print(f"ratio {big:,} / {small:,} runs: {peaks[big] / peaks[small]:.2f}x (target flat, ~1.0)")
 
 
+def small_sweep_file(folder: Path, runs: int) -> Path:
+    """karabakh_2020 with ``runs`` replicates and a one-point grid, as bench_batch_run.py has it."""
+    lines = [
+        f"replicates = {runs}" if line.startswith("replicates") else line
+        for line in KARABAKH.read_text().splitlines()
+    ]
+    path = folder / "k.toml"
+    path.write_text("\n".join(lines) + '\n\n[sweep.grid]\n"model.tullock_r" = [1.5]\n')
+    return path
+
+
+def fixed_cost(runs: int, repeats: int) -> None:
+    """A whole small sweep command in a fresh process, its model time, and the import floor."""
+    folder = Path(tempfile.mkdtemp(prefix="bench-sweep-fixed-"))
+    try:
+        scenario = small_sweep_file(folder, runs)
+        loaded = load_scenario(scenario)
+        model: list[float] = []
+        for _ in range(repeats + 1):  # the first warms the process up
+            gc.collect()
+            start = time.perf_counter()
+            for replicate in range(runs):
+                run = build_model(loaded, replicate)
+                for _ in range(loaded.scenario.steps):
+                    run.step()
+            model.append(time.perf_counter() - start)
+        model_s = sorted(model[1:])[len(model[1:]) // 2]
+        py = sys.executable
+        sweep = [py, "-m", "sim", "sweep", str(scenario), "--out"]
+        # The import lines end as the sweep command ends: gc.freeze() spares the last collection.
+        frozen = "; import gc; gc.freeze()"
+        commands = {
+            "python -c pass": [py, "-c", "pass"],
+            "python -c 'import mesa'": [py, "-c", "import mesa" + frozen],
+            "imports of a sweep with report": [
+                py,
+                "-c",
+                "import sim.presentation.cli, sim.experiments.sweep, sim.presentation.report"
+                + frozen,
+            ],
+            "sweep --workers 1 --no-report": [*sweep, "OUT", "--workers", "1", "--no-report"],
+            "sweep --workers 1": [*sweep, "OUT", "--workers", "1"],
+            "sweep --workers 2": [*sweep, "OUT", "--workers", "2"],
+            "sweep (default workers)": [*sweep, "OUT"],
+        }
+        times: dict[str, list[float]] = {name: [] for name in commands}
+        load = [os.getloadavg()[0]]
+        for round_ in range(repeats + 1):  # round 0 is a warm-up (disk cache, bytecode)
+            names = list(commands)
+            names = names[round_ % len(names) :] + names[: round_ % len(names)]
+            for name in names:
+                out = folder / "out"
+                shutil.rmtree(out, ignore_errors=True)
+                command = [str(out) if part == "OUT" else part for part in commands[name]]
+                start = time.perf_counter()
+                # Not captured: a pipe would also wait for the pool's fork server, which
+                # outlives the command by a moment.
+                subprocess.run(
+                    command,
+                    check=True,
+                    cwd=ROOT,
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL,
+                )
+                if round_:
+                    times[name].append(time.perf_counter() - start)
+            load.append(os.getloadavg()[0])
+    finally:
+        shutil.rmtree(folder)
+    print(f"\n## Fixed cost: {runs} runs of karabakh_2020, fresh processes, {repeats} rounds")
+    print(f"(load {min(load):.2f}-{max(load):.2f}; model time of the {runs} runs alone, in this")
+    print(f"process: {model_s:.3f} s, median)")
+    print("| command | median s | min s | median minus model time |")
+    print("|---|---:|---:|---:|")
+    for name, values in times.items():
+        median = sorted(values)[len(values) // 2]
+        minus = f"{median - model_s:.3f}" if name.startswith("sweep") else ""
+        print(f"| {name} | {median:.3f} | {min(values):.3f} | {minus} |")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=2000, help="runs of the throughput sweeps")
     parser.add_argument("--repeats", type=int, default=3, help="timed repeats (best is shown)")
     parser.add_argument("--big", type=int, default=10_000, help="runs of the memory sweep")
+    parser.add_argument("--small", type=int, default=30, help="runs of the fixed-cost sweep")
+    parser.add_argument(
+        "--only",
+        choices=["throughput", "ceiling", "overhead", "memory", "fixed"],
+        help="run one section only",
+    )
     args = parser.parse_args()
     print(
         f"sim from {Path(sim.__file__).parent}; {os.cpu_count()} cores; "
         f"python {sys.version.split()[0]}; load {os.getloadavg()[0]:.1f}"
     )
-    throughput(args.runs, args.repeats)
-    ceiling(args.runs, args.repeats)
-    overhead(args.runs, args.repeats)
-    memory(args.runs, args.big)
+    sections = {
+        "throughput": lambda: throughput(args.runs, args.repeats),
+        "ceiling": lambda: ceiling(args.runs, args.repeats),
+        "overhead": lambda: overhead(args.runs, args.repeats),
+        "memory": lambda: memory(args.runs, args.big),
+        "fixed": lambda: fixed_cost(args.small, args.repeats),
+    }
+    for name, section in sections.items():
+        if args.only in (None, name):
+            section()
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"\n(this process peaked at {rss:.0f} MiB)")
 

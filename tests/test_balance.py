@@ -195,8 +195,10 @@ def test_triangle_balance_matches_brute_force(G):
 def test_triangle_census_matches_brute_force(G):
     expected = dict.fromkeys(("+++", "++-", "+--", "---"), 0)
     for a, b, c in itertools.combinations(G.nodes, 3):
-        signs = [G.edges[x, y].get("sign", 0) if G.has_edge(x, y) else 0 for x, y in
-                 ((a, b), (b, c), (a, c))]
+        signs = [
+            G.edges[x, y].get("sign", 0) if G.has_edge(x, y) else 0
+            for x, y in ((a, b), (b, c), (a, c))
+        ]
         if 0 not in signs:
             expected["+" * signs.count(1) + "-" * signs.count(-1)] += 1
     assert triangle_census(G) == expected

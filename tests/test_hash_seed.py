@@ -85,4 +85,3 @@ def test_the_frustration_heuristic_ignores_the_hash_seed() -> None:
         for seed in ("0", "1", "2", "3")
     }
     assert len(results) == 1, results
-

@@ -16,7 +16,7 @@ import yaml
 from distributed import Client, LocalCluster
 from SALib.sample import latin, morris, sobol
 
-from sim.experiments import sweep
+from sim.experiments import sizing, sweep
 from sim.experiments.run import run_scenario
 from sim.experiments.sweep import executors
 from sim.experiments.sweep.chunks import Chunk, ChunkResult, chunks_to_run, run_chunk
@@ -460,8 +460,38 @@ def test_the_progress_bar_shows_runs_rate_and_time_left(
 
 
 def test_the_default_worker_count_respects_cpu_affinity(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(executors.os, "sched_getaffinity", lambda pid: {0}, raising=False)
-    monkeypatch.setattr(executors.os, "cpu_count", lambda: 64)
-    assert executors.usable_cores() == 1
-    monkeypatch.delattr(executors.os, "sched_getaffinity")
-    assert executors.usable_cores() == 64
+    monkeypatch.setattr(sizing.os, "sched_getaffinity", lambda pid: {0}, raising=False)
+    monkeypatch.setattr(sizing.os, "cpu_count", lambda: 64)
+    assert sizing.usable_cores() == 1
+    monkeypatch.delattr(sizing.os, "sched_getaffinity")
+    assert sizing.usable_cores() == 64
+
+
+@pytest.mark.slow
+def test_the_command_starts_the_pools_fork_server_first_with_the_pools_preload(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # `alliance-sim sweep` starts the pool's fork server before its own imports, so that the
+    # server imports the model on another core meanwhile. It must preload what the pool's
+    # workers run (else they would import it late, one by one); a serial sweep starts none.
+    import multiprocessing.forkserver
+
+    preloads: list[list[str]] = []
+    real = multiprocessing.forkserver.set_forkserver_preload
+
+    def record(names: list[str]) -> None:
+        preloads.append(list(names))
+        real(names)
+
+    monkeypatch.setattr(multiprocessing.forkserver, "set_forkserver_preload", record)
+    path = write(tmp_path, GRID)
+    args = ["sweep", str(path), "--no-report", "--out"]
+    assert main([*args, str(tmp_path / "pool"), "--workers", "2"]) == 0
+    assert preloads == [[executors.__name__], [executors.__name__]]
+    preloads.clear()
+    assert main([*args, str(tmp_path / "serial"), "--workers", "1"]) == 0
+    # Nor does a sweep left to its default workers that is too small for a pool (12 runs).
+    assert main([*args, str(tmp_path / "small")]) == 0
+    assert preloads == []
+    capsys.readouterr()
+    pd.testing.assert_frame_equal(stored(tmp_path / "pool"), stored(tmp_path / "serial"))

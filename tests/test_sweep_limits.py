@@ -18,12 +18,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim.experiments import sweep
+from sim.experiments import sizing, sweep
 from sim.experiments.analysis import load_sweep
 from sim.experiments.sweep import designs, storage
 from sim.experiments.sweep import run as sweep_run
 from sim.experiments.sweep.chunks import default_chunk_size
-from sim.loading.scenarios import load_scenario
+from sim.loading.scenarios import LoadedScenario, load_scenario
 from sim.loading.worlds import builtin_world_path
 from sim.presentation.cli import EXIT_BAD_INPUT, main
 from sim.schema.errors import InputError
@@ -177,7 +177,7 @@ def test_sweep_flags_beyond_their_limits_are_one_line_and_write_nothing(
 
 
 def test_the_default_worker_count_is_bounded_too(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(sweep_run, "usable_cores", lambda: 4 * MAX_WORKERS)
+    monkeypatch.setattr(sizing, "usable_cores", lambda: 4 * MAX_WORKERS)
     assert sweep_run._check_options(Path("out"), None, 2, None, None) == (
         MAX_WORKERS,
         MAX_RUNS_DEFAULT,
@@ -212,13 +212,13 @@ def test_a_grid_too_big_is_refused_from_its_value_counts_before_it_is_built(
 def test_a_grid_of_exactly_the_limit_is_allowed(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(designs, "MAX_DESIGN_POINTS", 4)
+    monkeypatch.setattr(sizing, "MAX_DESIGN_POINTS", 4)
     loaded = load_scenario(write(tmp_path, GRID))
-    assert designs.design_size(loaded) == (4, 3)
+    assert sizing.design_size(loaded) == (4, 3)
     assert len(sweep.make_design(loaded).points) == 4
-    monkeypatch.setattr(designs, "MAX_DESIGN_POINTS", 3)
+    monkeypatch.setattr(sizing, "MAX_DESIGN_POINTS", 3)
     with pytest.raises(InputError, match="make 4 points; at most 3 design points"):
-        designs.design_size(loaded)
+        sizing.design_size(loaded)
 
 
 @pytest.mark.parametrize(
@@ -261,17 +261,17 @@ def test_a_latin_design_is_sized_by_its_samples(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # MAX_SAMPLES keeps a Latin hypercube below MAX_DESIGN_POINTS; the check is still there.
-    monkeypatch.setattr(designs, "MAX_DESIGN_POINTS", 7)
+    monkeypatch.setattr(sizing, "MAX_DESIGN_POINTS", 7)
     loaded = load_scenario(write(tmp_path, sampled("latin", 8, 2)))
     with pytest.raises(InputError, match="'latin' with 8 samples .* makes 8 points"):
-        designs.design_size(loaded)
+        sizing.design_size(loaded)
 
 
 @pytest.mark.parametrize("kind", ["latin", "sobol", "morris"])
 def test_the_counted_size_is_the_size_of_the_built_design(tmp_path: Path, kind: str) -> None:
     loaded = load_scenario(write(tmp_path, sampled(kind, 8, 3, replicates=2)))
     design = sweep.make_design(loaded)
-    assert designs.design_size(loaded) == (len(design.points), 2)
+    assert sizing.design_size(loaded) == (len(design.points), 2)
 
 
 def test_more_runs_than_the_default_need_max_runs(
@@ -389,6 +389,34 @@ def test_a_resumed_plan_counts_what_is_stored_and_times_nothing_when_all_is(
     assert str(plans[0]) == (
         "t: plan: 4 point(s) x 3 replicate(s) = 12 runs, all stored: nothing to run"
     )
+
+
+def test_a_small_sweep_left_to_its_default_workers_runs_in_this_process(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A pool costs more to start and feed than a sweep of a fraction of a second takes here;
+    # the chunks are cut as for the default workers all the same, so the files do not change.
+    loaded = load_scenario(write(tmp_path, GRID))  # 12 runs of 6 weeks
+    work = 12 * 6 * len(loaded.world.states)
+    assert work < sizing.SMALL_SWEEP
+    opened: list[int] = []
+    real = sweep_run.open_executor
+
+    def record(loaded: LoadedScenario, workers: int, dask: str | None, out: Path) -> object:
+        opened.append(workers)
+        return real(loaded, 1, dask, out)
+
+    monkeypatch.setattr(sweep_run, "open_executor", record)
+    monkeypatch.setattr(sizing, "usable_cores", lambda: 2)
+    plans: list[sweep_run.SweepPlan] = []
+    sweep.run_sweep(loaded, tmp_path / "small", on_plan=plans.append)
+    assert opened == [1] and plans[0].workers == 1
+    info = json.loads((tmp_path / "small" / "manifest.json").read_text())
+    assert info["chunk_size"] == default_chunk_size(12, 2) == 2
+    sweep.run_sweep(loaded, tmp_path / "asked", workers=2)  # asked for: kept
+    monkeypatch.setattr(sizing, "SMALL_SWEEP", work)  # no longer small
+    sweep.run_sweep(loaded, tmp_path / "large")
+    assert opened == [1, 2, 2]
 
 
 # --- the manifest stays small; the design is in design.parquet ------------------------------

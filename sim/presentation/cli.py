@@ -7,6 +7,8 @@ prints one line on stderr naming the file, the field and what is allowed, and ex
 from __future__ import annotations
 
 import argparse
+import atexit
+import gc
 import json
 import os
 import sys
@@ -69,9 +71,45 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def cmd_sweep(args: argparse.Namespace) -> int:
     """Run every replicate of every design point of a scenario; stream results to Parquet."""
+    from sim.experiments import sizing
+
+    # Read first: a bad file is refused before the imports below (a second), and its size
+    # tells whether a pool will run it (as run_sweep decides, from the same functions).
+    loaded = load_scenario(resolve_scenario(args.scenario))
+    workers = args.workers
+    if workers is None:
+        points, replicates = sizing.design_size(loaded)
+        small = sizing.runs_in_this_process(loaded, points * replicates)
+        workers = 1 if small else sizing.default_workers()
+    if args.dask is None and workers > 1:
+        # A local pool's workers fork from a server that first imports the model (Mesa,
+        # pandas, pyarrow: about as long as this process's own imports below, 0.9-1.5 s on 2
+        # cores). Started now, it imports on another core while this process does, instead of
+        # after it: 0.74x the time of a 2-worker sweep of 30 runs (benchmarks/README.md). The
+        # same server and preload as sim.experiments.sweep.executors._Processes uses (a test
+        # checks it).
+        import multiprocessing
+        import multiprocessing.forkserver
+
+        multiprocessing.get_context("forkserver").set_forkserver_preload(
+            ["sim.experiments.sweep.executors"]
+        )
+        multiprocessing.forkserver.ensure_running()
     from sim.experiments.sweep import run_sweep
 
-    loaded = load_scenario(resolve_scenario(args.scenario))
+    if not args.no_report:
+        # Imported now (matplotlib, 0.3 s), not after the runs: a pool sweep here fills the
+        # time it would otherwise wait for the fork server's imports (4% of a 2-worker sweep
+        # of 30 or 300 runs).
+        from sim.presentation.report import sweep_report
+    # A sweep leaves some 1,500 modules loaded, and at exit Python's last collection walks all
+    # their objects: 0.26 s of CPU of a 30-run sweep, which took 1.96 s and now 1.82 s
+    # (benchmarks/README.md). Frozen first, they are left to the system; at exit only, so
+    # that a caller that runs on in this process (tests) keeps its collector. Registered
+    # again rather than twice.
+    atexit.unregister(gc.freeze)
+    atexit.register(gc.freeze)
+
     out = Path(args.out)
     report = run_sweep(
         loaded,
@@ -87,8 +125,6 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     )
     reported = not args.no_report and report.runs_done > 0  # nothing to analyse otherwise
     if reported:
-        from sim.presentation.report import sweep_report
-
         sweep_report(out)
     design = report.design
     print(

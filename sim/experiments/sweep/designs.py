@@ -1,10 +1,11 @@
 """Designs of a sweep: the points of parameter space it runs, and the replicates of each.
 
-A design is sized before it is built (:func:`design_size`): a grid's points are the product of
-its value lists' lengths and a sampled design's follow from ``samples`` and the number of
-ranges, so a request beyond :data:`~sim.schema.limits.MAX_DESIGN_POINTS` is refused in one line
-before anything is allocated. A sweep folder keeps its design's points in ``design.parquet``
-beside the manifest, which holds only the design's kind, parameters, size and SHA-256.
+A design is sized before it is built (:func:`~sim.experiments.sizing.design_size`): a grid's
+points are the product of its value lists' lengths and a sampled design's follow from
+``samples`` and the number of ranges, so a request beyond
+:data:`~sim.schema.limits.MAX_DESIGN_POINTS` is refused in one line before anything is
+allocated. A sweep folder keeps its design's points in ``design.parquet`` beside the manifest,
+which holds only the design's kind, parameters, size and SHA-256.
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
-import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,9 +22,9 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from sim.experiments.sizing import design_size
 from sim.loading.scenarios import LoadedScenario
 from sim.schema.errors import InputError
-from sim.schema.limits import MAX_DESIGN_POINTS
 
 #: The file of a sweep folder that holds the design's points, one row per point.
 DESIGN_FILE = "design.parquet"
@@ -91,52 +91,6 @@ class Manifest(dict[str, Any]):
     def __init__(self, data: dict[str, Any], folder: Path | None = None) -> None:
         super().__init__(data)
         self.folder = folder
-
-
-def design_size(loaded: LoadedScenario) -> tuple[int, int]:
-    """The number of points and the replicates of a scenario's design, without building it.
-
-    Args:
-        loaded: A validated scenario.
-
-    Returns:
-        ``(points, replicates)``.
-
-    Raises:
-        InputError: on ``sweep.grid`` or ``sweep.samples`` when the design would have more than
-            :data:`~sim.schema.limits.MAX_DESIGN_POINTS` points.
-    """
-    sc = loaded.scenario
-    sweep = sc.sweep
-    replicates = (sweep.replicates if sweep else None) or sc.replicates
-    if sweep is None or (sweep.design == "grid" and not sweep.grid):
-        return 1, replicates
-    limit = f"at most {MAX_DESIGN_POINTS:,} design points are allowed"
-    if sweep.design == "grid":
-        lengths = [len(values) for values in sweep.grid.values()]
-        points = math.prod(lengths)  # an exact int however big: nothing is materialised
-        if points > MAX_DESIGN_POINTS:
-            shape = " x ".join(str(n) for n in lengths)
-            raise InputError(
-                loaded.path,
-                "sweep.grid",
-                f"{len(lengths)} parameter(s) of {shape} values make {points:,} points; "
-                f"{limit}: list fewer values or parameters",
-            )
-        return points, replicates
-    samples, dimensions = int(sweep.samples or 0), len(sweep.ranges)
-    per_sample = {"latin": 1, "sobol": dimensions + 2, "morris": dimensions + 1}[sweep.design]
-    points = samples * per_sample
-    if points > MAX_DESIGN_POINTS:
-        rule = {"latin": "samples", "sobol": "samples x (D + 2)", "morris": "samples x (D + 1)"}
-        raise InputError(
-            loaded.path,
-            "sweep.samples",
-            f"{sweep.design!r} with {samples:,} samples over D = {dimensions} parameter(s) "
-            f"makes {points:,} points ({rule[sweep.design]}); {limit}: "
-            f"give at most {MAX_DESIGN_POINTS // per_sample:,} samples",
-        )
-    return points, replicates
 
 
 def make_design(loaded: LoadedScenario) -> Design:

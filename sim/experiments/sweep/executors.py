@@ -9,7 +9,6 @@ folder, write each chunk's big steps table themselves, so the parent only writes
 from __future__ import annotations
 
 import multiprocessing
-import os
 import secrets
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
@@ -40,20 +39,6 @@ DASK_CONFIG: dict[str, object] = {
     "distributed.admin.system-monitor.interval": "2s",
     "distributed.worker.memory.monitor-interval": "1s",
 }
-
-
-def usable_cores() -> int:
-    """Cores this process may run on (the default number of workers).
-
-    Its CPU affinity where the system has one, since a container or ``taskset`` may allow fewer
-    cores than the machine has; else every core.
-
-    Returns:
-        The number of cores, at least 1.
-    """
-    if hasattr(os, "sched_getaffinity"):
-        return len(os.sched_getaffinity(0))
-    return os.cpu_count() or 1
 
 
 # --- what runs in the workers --------------------------------------------------------------

@@ -27,14 +27,15 @@ from typing import Any
 import pyarrow as pa
 from tqdm import tqdm
 
+from sim.experiments.sizing import default_workers, design_size, runs_in_this_process
 from sim.experiments.sweep.chunks import (
     ChunkResult,
     chunks_to_run,
     default_chunk_size,
     run_chunk,
 )
-from sim.experiments.sweep.designs import Design, design_from_manifest, design_size, make_design
-from sim.experiments.sweep.executors import execute, open_executor, usable_cores
+from sim.experiments.sweep.designs import Design, design_from_manifest, make_design
+from sim.experiments.sweep.executors import execute, open_executor
 from sim.experiments.sweep.storage import (
     check_fingerprint,
     check_output,
@@ -222,8 +223,9 @@ def run_sweep(
         out: The results folder; must be new or empty unless ``resume``.
         resume: Continue the sweep stored in ``out``: chunks already written are skipped. The
             stored fingerprint must match the scenario's (:func:`~.storage.fingerprint`).
-        workers: Worker processes (default: :func:`usable_cores`, at most
-            :data:`~sim.schema.limits.MAX_WORKERS`); 1 runs in this process.
+        workers: Worker processes (default: :func:`~sim.experiments.sizing.default_workers`,
+            or this process alone for a sweep of less than
+            :data:`~sim.experiments.sizing.SMALL_SWEEP` state-weeks); 1 runs in this process.
         dask: A Dask scheduler address, or ``"local"`` for a LocalCluster.
         chunk_size: Runs per chunk (default: :func:`default_chunk_size`; a resumed sweep
             keeps its own).
@@ -244,6 +246,7 @@ def run_sweep(
     """
     started = time.perf_counter()
     out = Path(out)
+    left_to_default = workers is None and dask is None
     workers, max_runs = _check_options(out, workers, retries, chunk_size, max_runs)
     if not check_output(out, resume):  # a new sweep: sized before anything is made
         _check_size(loaded, out, workers, chunk_size, max_runs)
@@ -252,8 +255,10 @@ def run_sweep(
         size = int(info["chunk_size"])
         done = stored_chunks(out, info)
         before = _runs_in(done, size, design.runs)
+        small = runs_in_this_process(loaded, design.runs - before)
+        run_on = 1 if left_to_default and small else workers
         # The executor starts before anything is written: a bad Dask address leaves no folder.
-        executor = open_executor(loaded, workers, dask, out)
+        executor = open_executor(loaded, run_on, dask, out)
         try:
             if on_plan is not None:
                 parallel = max(1, executor.capacity // 2)
@@ -290,7 +295,7 @@ def _check_options(
 ) -> tuple[int, int]:
     """Check the options of :func:`run_sweep`; return the workers and the most runs allowed."""
     if workers is None:
-        workers = min(usable_cores(), MAX_WORKERS)
+        workers = default_workers()
     _bounded(out, "workers", workers, 1, MAX_WORKERS)
     _bounded(out, "retries", retries, 0, MAX_RETRIES)
     if chunk_size is not None:
