@@ -13,6 +13,7 @@ from sim.experiments import analysis, sweep
 from sim.loading.scenarios import load_scenario
 from sim.presentation import report
 from sim.presentation.cli import EXIT_BAD_INPUT, main
+from sim.presentation.sweep_structure import network_structure
 
 BASE = """\
 name = "{name}"
@@ -186,3 +187,44 @@ def test_the_number_of_wars_is_an_outcome_only_where_it_varies() -> None:
     )
     assert analysis.outcome_columns(crisis) == ["gain_caspian", "wars", "war_weeks"]
     assert analysis.outcome_columns(war) == ["gain_karabakh", "war_weeks"]
+
+
+def history_sweep(folder: Path) -> Path:
+    """Two points of the tie dynamics' review share over the dated South Caucasus network."""
+    root = Path(__file__).resolve().parents[1]
+    text = (root / "scenarios" / "south_caucasus_history.toml").read_text(encoding="utf-8")
+    text = text.replace('"model.review_share" = 0.0\n', "")
+    text += '\n[sweep]\nreplicates = 2\n\n[sweep.grid]\n"model.review_share" = [0.0, 1.0]\n'
+    path = folder / "history.toml"
+    path.write_text(text)
+    out = folder / "history"
+    sweep.run_sweep(load_scenario(path), out, workers=1)
+    return out
+
+
+def test_a_sweep_whose_network_moves_gets_a_section_on_it(tmp_path: Path) -> None:
+    out = history_sweep(tmp_path)
+    written = report.sweep_report(out)
+    assert "structure.png" in [p.name for p in written]
+    page = (out / "report.html").read_text()
+    assert "The signed network" in page
+    assert_self_contained(page)
+    # The table's figures are the stored changes counted per run, each point's runs included.
+    data = analysis.load_sweep(out)
+    ties = pd.read_parquet(out / "ties")
+    per_point = analysis.changes_per_run(data, analysis.tie_changes(data))
+    for (point, reason), count in ties.groupby(["point", "reason"]).size().items():
+        assert per_point.loc[point, reason] == count / 2
+    assert per_point.loc[0].get("rule:formed", 0) == 0  # no choices where the review is off
+
+
+def test_a_sweep_stored_without_tie_changes_still_shows_the_balance(tmp_path: Path) -> None:
+    out = history_sweep(tmp_path)
+    for file in (out / "ties").iterdir():
+        file.unlink()
+    (out / "ties").rmdir()
+    data = analysis.load_sweep(out)
+    assert analysis.tie_changes(data) is None
+    structure = network_structure(data)
+    assert structure is not None  # the balance measures vary over the weeks
+    assert list(structure[1].columns) == [] and sorted(structure[1].index) == [0, 1]

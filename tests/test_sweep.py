@@ -21,8 +21,9 @@ from sim.experiments.run import run_scenario
 from sim.experiments.sweep import executors
 from sim.experiments.sweep.chunks import Chunk, ChunkResult, chunks_to_run, run_chunk
 from sim.experiments.sweep.storage import chunk_file
-from sim.loading.scenarios import load_scenario
+from sim.loading.scenarios import load_scenario, with_changes
 from sim.presentation.cli import EXIT_BAD_INPUT, main
+from sim.schema.columns import TIE_CHANGE_COLUMNS
 
 SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
 
@@ -210,6 +211,52 @@ def test_each_run_equals_alliance_sim_run_of_its_point(tmp_path: Path) -> None:
             mine_steps[alone.steps.columns], alone.steps, check_dtype=False
         )
         assert (mine["model.tullock_r"] == r).all()
+
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def history_sweep(tmp_path: Path) -> Path:
+    """The South Caucasus history scenario, swept over the tie dynamics (off and on)."""
+    text = (ROOT / "scenarios" / "south_caucasus_history.toml").read_text(encoding="utf-8")
+    text = text.replace('"model.review_share" = 0.0\n', "")
+    grid = '\n[sweep]\nreplicates = 2\n\n[sweep.grid]\n"model.review_share" = [0.0, 1.0]\n'
+    return write(tmp_path, text + grid, "history.toml")
+
+
+def test_a_sweep_stores_the_tie_changes_alliance_sim_run_logs(tmp_path: Path) -> None:
+    # Six years of the dated network, with the states' own choices off and on: the stored
+    # changes of each run are the tie_changes.csv rows of `alliance-sim run` at its point.
+    loaded = load_scenario(history_sweep(tmp_path))
+    sweep.run_sweep(loaded, tmp_path / "out", workers=1, chunk_size=3)
+    ties = stored(tmp_path / "out", "ties")
+    assert set(ties.columns) == {"run", "point", "replicate", *TIE_CHANGE_COLUMNS}
+    by_reason = ties.groupby("point")["reason"].agg(lambda r: {x.split(":")[0] for x in r})
+    assert "rule" not in by_reason[0] and "rule" in by_reason[1]  # choices only where on
+    for point, (share,) in enumerate(sweep.make_design(loaded).points):
+        changed = with_changes(loaded, overrides={"model.review_share": share})
+        alone = run_scenario(changed, replicates=2)
+        mine = ties[ties["point"] == point].drop(columns=["run", "point"]).reset_index(drop=True)
+        expected = alone.tie_changes.reset_index(drop=True)
+        pd.testing.assert_frame_equal(mine[expected.columns], expected, check_dtype=False)
+
+
+def test_a_sweep_begun_before_the_ties_table_resumes_without_it(tmp_path: Path) -> None:
+    loaded = load_scenario(history_sweep(tmp_path))
+    out = tmp_path / "out"
+    sweep.run_sweep(loaded, out, workers=1, chunk_size=1, max_runs=4)
+    # As an earlier version left it: no tables listed, no ties folder, two chunks done.
+    info = json.loads((out / "manifest.json").read_text())
+    del info["tables"]
+    info["chunks_done"] = [[0, 1]]
+    (out / "manifest.json").write_text(json.dumps(info))
+    for file in (out / "ties").iterdir():
+        file.unlink()
+    (out / "ties").rmdir()
+    resumed = sweep.run_sweep(loaded, out, resume=True, workers=1)
+    assert (resumed.runs_run, resumed.runs_done) == (2, 4)
+    assert not (out / "ties").exists()
+    assert stored(out)["run"].tolist() == [0, 1, 2, 3]
 
 
 def test_points_share_random_numbers_and_differ_only_by_parameters(tmp_path: Path) -> None:

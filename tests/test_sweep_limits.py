@@ -318,7 +318,7 @@ def test_too_many_chunks_are_refused_and_the_default_chunk_keeps_below_the_limit
     assert main(args) == EXIT_BAD_INPUT
     assert one_error_line(capsys) == (
         f"alliance-sim: {out}: --chunk-size: 1 run(s) per chunk cut 1,100,000 runs into "
-        f"1,100,000 chunks; at most {MAX_CHUNKS:,} are allowed (each is two files): give at "
+        f"1,100,000 chunks; at most {MAX_CHUNKS:,} are allowed (each is three files): give at "
         "least 11"
     )
     assert not out.exists()

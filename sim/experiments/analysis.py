@@ -146,6 +146,65 @@ def point_means(data: SweepData, outcomes: list[str]) -> pd.DataFrame:
     return data.design.table().join(means, how="inner")
 
 
+# --- the network's structure ----------------------------------------------------------------
+
+#: Weekly measures of the signed network read for the report (:mod:`sim.model.balance`).
+STRUCTURE = ("frustration", "balanced_triangles")
+
+
+def weekly_structure(data: SweepData) -> pd.DataFrame:
+    """The weekly balance measures of every stored run: only the columns needed are read.
+
+    Args:
+        data: A stored sweep.
+
+    Returns:
+        Columns ``run``, ``point``, ``step`` and :data:`STRUCTURE`; empty when the sweep stored
+        no weekly table.
+    """
+    folder = data.folder / "steps"
+    if not any(folder.glob("chunk-*.parquet")):
+        return pd.DataFrame(columns=["run", "point", "step", *STRUCTURE])
+    try:
+        return pd.read_parquet(folder, columns=["run", "point", "step", *STRUCTURE])
+    except (pa.ArrowException, OSError, ValueError) as error:
+        reason = " ".join(str(error).split())[:200]
+        raise InputError(data.folder, "steps", f"cannot be read ({reason}); {REDO}") from None
+
+
+def tie_changes(data: SweepData) -> pd.DataFrame | None:
+    """Every stored tie change of the sweep (``ties/``), or None for a sweep stored without it.
+
+    Raises:
+        InputError: if the table cannot be read, naming it.
+    """
+    folder = data.folder / "ties"
+    if not folder.is_dir():
+        return None
+    try:
+        return pd.read_parquet(folder)
+    except (pa.ArrowException, OSError, ValueError) as error:
+        reason = " ".join(str(error).split())[:200]
+        raise InputError(data.folder, "ties", f"cannot be read ({reason}); {REDO}") from None
+
+
+def changes_per_run(data: SweepData, changes: pd.DataFrame) -> pd.DataFrame:
+    """Mean tie changes per run of each design point, by reason (``tie_changes.csv``'s).
+
+    Args:
+        data: A stored sweep (its runs count the runs of each point, those without a change
+            included).
+        changes: Its tie changes (:func:`tie_changes`).
+
+    Returns:
+        One row per point with a stored run, one column per reason, in reason order.
+    """
+    runs = data.runs.groupby("point").size()
+    counts = changes.groupby(["point", "reason"]).size().unstack(fill_value=0)
+    counts = counts.reindex(index=runs.index, fill_value=0).sort_index(axis=1)
+    return counts.div(runs, axis=0)
+
+
 # --- sensitivity ---------------------------------------------------------------------------
 
 

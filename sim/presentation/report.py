@@ -4,8 +4,10 @@ Draws what :mod:`sim.experiments.analysis` computes from a sweep folder and writ
 one HTML report, the images embedded as base64, that can be sent as a single file:
 
 * ``sweep_report(folder)``: outcome distributions per design point, a heatmap per outcome for
-  a two-parameter grid, and the sensitivity indices with their confidence intervals of Sobol'
-  and Morris designs; written into ``folder/report/`` and ``folder/report.html``.
+  a two-parameter grid, the signed network's balance and tie changes where the network moves
+  (:mod:`sim.presentation.sweep_structure`), and the sensitivity indices with their
+  confidence intervals of Sobol' and Morris designs; written into ``folder/report/`` and
+  ``folder/report.html``.
 * ``compare_report(folders, out)``: the outcomes of several sweeps side by side.
 * ``discovery_report(discovery)``: the figures and HTML page of a scenario discovery
   (:mod:`sim.experiments.discovery`), and its section in the sweep's ``report.html``.
@@ -38,6 +40,7 @@ from sim.experiments.analysis import (
 from sim.experiments.discovery import FOLDER, Discovery, format_qp, write_discovery
 from sim.experiments.results import output_error
 from sim.presentation.plot_base import CYCLE, NOTE_GREY, STYLE, save_png
+from sim.presentation.sweep_structure import network_structure
 from sim.schema.errors import InputError
 
 #: Above this many points, distributions are drawn as point means against each parameter.
@@ -286,6 +289,19 @@ def sweep_report(folder: Path) -> list[Path]:
             path = save_png(figure, figures_dir / "heatmaps.png")
             written.append(path)
             sections.append(("Heatmaps", _img(path, "heatmaps over the grid")))
+        if (structure := network_structure(data)) is not None:
+            figure, per_point = structure
+            path = save_png(figure, figures_dir / "structure.png")
+            written.append(path)
+            table = data.design.table().join(per_point, how="inner").head(MAX_TABLE_ROWS)
+            changes = (
+                "<p>Mean tie changes per run of each design point, by reason:</p>" + _table(table)
+                if per_point.columns.size
+                else "<p class='note'>This sweep stored no tie changes (begun by an earlier "
+                "version).</p>"
+            )
+            image = _img(path, "balance of the signed network and tie changes")
+            sections.append(("The signed network", image + changes))
         if (figure := sensitivity_figure(data.name, indices)) is not None:
             path = save_png(figure, figures_dir / "sensitivity.png")
             written.append(path)

@@ -21,7 +21,7 @@ import pyarrow as pa
 
 from sim.experiments.run import build_model
 from sim.experiments.sweep.designs import Design
-from sim.experiments.sweep.storage import runs_table, steps_table
+from sim.experiments.sweep.storage import runs_table, steps_table, ties_table
 from sim.loading.scenarios import LoadedScenario
 from sim.model.metrics import summarise_run
 from sim.schema.limits import MAX_CHUNKS
@@ -45,11 +45,16 @@ class Chunk:
 
 @dataclass(frozen=True)
 class ChunkResult:
-    """The tables of one finished chunk; ``steps`` is None when a local worker stored it."""
+    """The tables of one finished chunk; ``steps`` is None when a local worker stored it.
+
+    ``ties`` holds every tie change of the chunk's runs (a few rows a run at most), so it
+    travels with the per-run table.
+    """
 
     index: int
     runs: pa.Table
     steps: pa.Table | None
+    ties: pa.Table
 
 
 def default_chunk_size(runs: int, workers: int) -> int:
@@ -115,7 +120,7 @@ def run_chunk(loaded: LoadedScenario, chunk: Chunk) -> ChunkResult:
         chunk: Which runs, and the values of their points.
 
     Returns:
-        The per-run and per-step tables of the chunk.
+        The per-run, per-step and tie-change tables of the chunk.
     """
     sc = loaded.scenario
     world: World = loaded.world.model_copy(deep=True) if chunk.parameters else loaded.world
@@ -123,6 +128,7 @@ def run_chunk(loaded: LoadedScenario, chunk: Chunk) -> ChunkResult:
     runs: list[dict[str, object]] = []
     steps: list[dict[str, float]] = []
     index: dict[str, list[int]] = {"run": [], "point": [], "replicate": []}
+    changes: list[dict[str, object]] = []
     current = -1
     for run in range(chunk.start, chunk.stop):
         point, replicate = divmod(run, chunk.replicates)
@@ -146,5 +152,10 @@ def run_chunk(loaded: LoadedScenario, chunk: Chunk) -> ChunkResult:
         steps += model.records
         for key, value in (("run", run), ("point", point), ("replicate", replicate)):
             index[key] += [value] * len(model.records)
+        changes += [
+            {"run": run, "point": point, "replicate": replicate, **row} for row in model.net.changes
+        ]
     run_columns = {key: [r[key] for r in runs] for key in runs[0]}
-    return ChunkResult(chunk.index, runs_table(run_columns), steps_table(index, steps))
+    return ChunkResult(
+        chunk.index, runs_table(run_columns), steps_table(index, steps), ties_table(changes)
+    )

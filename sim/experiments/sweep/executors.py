@@ -66,7 +66,7 @@ def _store_steps(result: ChunkResult, out: Path) -> ChunkResult:
     """Write a chunk's steps table into ``out``; return the chunk without it."""
     assert result.steps is not None
     write_chunk_table(out, "steps", result.index, result.steps)
-    return ChunkResult(result.index, result.runs, None)
+    return ChunkResult(result.index, result.runs, None, result.ties)
 
 
 def run_on_dask(loaded: LoadedScenario, chunk: Chunk, out: str, mark: str) -> ChunkResult:

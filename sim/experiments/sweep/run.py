@@ -37,8 +37,10 @@ from sim.experiments.sweep.chunks import (
 from sim.experiments.sweep.designs import Design, design_from_manifest, make_design
 from sim.experiments.sweep.executors import execute, open_executor
 from sim.experiments.sweep.storage import (
+    TABLES,
     check_fingerprint,
     check_output,
+    chunk_tables,
     fingerprint,
     mark_done,
     mark_failed,
@@ -194,9 +196,9 @@ def plan_sweep(
 
 
 def _stored_bytes(*results: ChunkResult) -> int:
-    """Parquet bytes of the runs and steps tables of the given chunks, stored as one chunk."""
+    """Parquet bytes of the tables of the given chunks, stored as one chunk."""
     total = 0
-    for name in ("runs", "steps"):
+    for name in TABLES:
         tables = [getattr(r, name) for r in results if getattr(r, name) is not None]
         if tables:
             total += parquet_size(pa.concat_tables(tables, promote_options="permissive"))
@@ -335,7 +337,7 @@ def _check_size(
             out,
             "chunk_size",
             f"{size:,} run(s) per chunk cut {runs:,} runs into {chunks:,} chunks; at most "
-            f"{MAX_CHUNKS:,} are allowed (each is two files): give at least "
+            f"{MAX_CHUNKS:,} are allowed (each is three files): give at least "
             f"{math.ceil(runs / MAX_CHUNKS):,}",
         )
 
@@ -389,12 +391,15 @@ def _store(
     out: Path, info: dict[str, Any], done: set[int], advance: Callable[[int], object]
 ) -> Callable[[ChunkResult], None]:
     """The callback that stores each finished chunk in ``out`` and advances the progress bar."""
+    tables = chunk_tables(info)
 
     def store(result: ChunkResult) -> None:
         write_chunk_table(out, "runs", result.index, result.runs)
         if result.steps is not None:  # else a local worker has written it already
             write_chunk_table(out, "steps", result.index, result.steps)
-        # The manifest last: a chunk listed as done has both its files.
+        if "ties" in tables:  # a sweep begun before the table existed goes on without it
+            write_chunk_table(out, "ties", result.index, result.ties)
+        # The manifest last: a chunk listed as done has all its files.
         mark_done(out, info, done, result.index)
         advance(result.runs.num_rows)
 

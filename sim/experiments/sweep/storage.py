@@ -9,6 +9,10 @@ writes the rest:
   :func:`sim.model.metrics.summarise_run`);
 * ``steps/chunk-NNNNNN.parquet``: one row per week per run (``run``, ``point``,
   ``replicate``, then :func:`sim.model.metrics.record_step`);
+* ``ties/chunk-NNNNNN.parquet``: every change of a tie's status (``run``, ``point``,
+  ``replicate``, then the columns of ``tie_changes.csv`` of ``alliance-sim run``), which with the
+  world's ties at week 0 rebuilds the network of every run at every week (folders of sweeps
+  begun before this table existed have none, and resume without it);
 * ``design.parquet``: the design's points, one row per point (written once, before the
   manifest);
 * ``manifest.json``: the scenario text and its SHA-256, the design's kind, parameters, size and
@@ -18,7 +22,7 @@ writes the rest:
 
 Every file is written to a hidden temporary name and renamed into place, so a sweep killed at
 any moment leaves only whole files; ``resume`` runs what is missing: a chunk counts as done
-once the manifest lists it, which it does only after both its files are in place. Resuming
+once the manifest lists it, which it does only after all its files are in place. Resuming
 compares the stored fingerprint with the scenario's and refuses, naming what changed, rather
 than mix results of different experiments. While a sweep writes its folder it holds an
 exclusive ``flock`` on ``.sweep.lock`` in it (:func:`sweep_lock`): a second sweep of the same
@@ -45,6 +49,7 @@ import pyarrow.parquet as pq
 from sim.experiments.results import check_output_folder, describe, package_versions
 from sim.experiments.sweep.designs import DESIGN_FILE, Design, Manifest
 from sim.loading.scenarios import LoadedScenario
+from sim.schema.columns import TIE_CHANGE_COLUMNS
 from sim.schema.errors import InputError
 
 SEEDING = (
@@ -52,6 +57,10 @@ SEEDING = (
     "SeedSequence(seed, spawn_key=(r,)), the stream of replicate r of 'alliance-sim run'"
 )
 INDEX_COLUMNS = ("run", "point", "replicate")
+#: The tables of every chunk, one folder each, in the order they are written.
+TABLES = ("runs", "steps", "ties")
+#: The tables of a sweep begun before the ``ties`` table existed (its manifest lists none).
+EARLIER_TABLES = ("runs", "steps")
 MANIFEST = "manifest.json"
 #: The lock file a running sweep holds in its folder (:func:`sweep_lock`).
 LOCK = ".sweep.lock"
@@ -112,6 +121,40 @@ def steps_table(index: dict[str, list[int]], rows: list[dict[str, float]]) -> pa
     return pa.table(columns)
 
 
+def ties_table(rows: list[dict[str, object]]) -> pa.Table:
+    """The tie changes of a chunk, with the same schema whether it has rows or none.
+
+    Args:
+        rows: The ``run``, ``point`` and ``replicate`` of each change, then its
+            :data:`~sim.schema.columns.TIE_CHANGE_COLUMNS`.
+
+    Returns:
+        The table: index columns and ``step`` as int64, the others as strings.
+    """
+    integers = (*INDEX_COLUMNS, "step")
+    columns = (*INDEX_COLUMNS, *TIE_CHANGE_COLUMNS)
+    return pa.table(
+        {
+            name: pa.array(
+                [row[name] for row in rows], type=pa.int64() if name in integers else pa.string()
+            )
+            for name in columns
+        }
+    )
+
+
+def chunk_tables(info: dict[str, Any]) -> tuple[str, ...]:
+    """The tables each chunk of a sweep stores: :data:`TABLES`, or fewer for an earlier sweep.
+
+    Args:
+        info: The sweep's manifest.
+
+    Returns:
+        The table names.
+    """
+    return tuple(info.get("tables", EARLIER_TABLES))
+
+
 # --- writing files -------------------------------------------------------------------------
 
 
@@ -137,11 +180,11 @@ def write_json(path: Path, data: dict[str, object]) -> None:
 
 
 def chunk_file(folder: Path, table: str, index: int) -> Path:
-    """Path of a chunk's file of ``table`` (``runs`` or ``steps``).
+    """Path of a chunk's file of ``table`` (one of :data:`TABLES`).
 
     Args:
         folder: The sweep's results folder.
-        table: ``runs`` or ``steps``.
+        table: One of :data:`TABLES`.
         index: The chunk.
 
     Returns:
@@ -151,11 +194,11 @@ def chunk_file(folder: Path, table: str, index: int) -> Path:
 
 
 def write_chunk_table(folder: Path, table: str, index: int, data: pa.Table) -> None:
-    """Write a chunk's table of ``table`` (``runs`` or ``steps``) atomically.
+    """Write a chunk's table of ``table`` (one of :data:`TABLES`) atomically.
 
     Args:
         folder: The sweep's results folder.
-        table: ``runs`` or ``steps``.
+        table: One of :data:`TABLES`.
         index: The chunk.
         data: The table to write.
     """
@@ -365,6 +408,7 @@ def new_manifest(
         "chunk_size": chunk_size,
         "design": design.to_json(),
         "fingerprint": prints,
+        "tables": list(TABLES),
         "chunks_done": [],
         "chunks_failed": [],
     }
@@ -374,7 +418,7 @@ def new_manifest(
 
 
 def stored_chunks(out: Path, info: dict[str, Any]) -> set[int]:
-    """The chunks a manifest lists as done whose two files are both in ``out``.
+    """The chunks a manifest lists as done whose files (:func:`chunk_tables`) are all in ``out``.
 
     Args:
         out: The results folder.
@@ -383,10 +427,11 @@ def stored_chunks(out: Path, info: dict[str, Any]) -> set[int]:
     Returns:
         The indices of the chunks that need not run again.
     """
+    tables = chunk_tables(info)
     return {
         i
         for i in listed_chunks(info)
-        if chunk_file(out, "runs", i).is_file() and chunk_file(out, "steps", i).is_file()
+        if all(chunk_file(out, table, i).is_file() for table in tables)
     }
 
 
@@ -445,14 +490,14 @@ def start_folder(out: Path, info: dict[str, Any], design: Design | None, done: s
     info["chunks_done"] = chunk_ranges(done)
     info["chunks_failed"] = []
     write_json(out / MANIFEST, info)
-    for folder in (out, out / "runs", out / "steps"):
+    for folder in (out, *(out / table for table in chunk_tables(info))):
         folder.mkdir(exist_ok=True)
         for leftover in folder.glob(".*.tmp"):  # from a sweep killed mid-write
             leftover.unlink()
 
 
 def mark_done(out: Path, info: dict[str, Any], done: set[int], index: int) -> None:
-    """Record a chunk as done in the manifest, once both its files are written.
+    """Record a chunk as done in the manifest, once all its files are written.
 
     Args:
         out: The results folder.
