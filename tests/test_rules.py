@@ -506,3 +506,59 @@ def test_arms_stock_units_and_multiplier(
     assert units >= plain >= 0.0
     assert plain == pytest.approx(volume / 1000.0)
     assert rules.arms_multiplier(units, effect) >= 1.0
+
+
+# --- 7.18 revising alliances and changing arms suppliers -------------------------------------
+
+DRAWS = np.linspace(0.0, 1.0, 20_001, endpoint=False)
+
+
+def revision_shares(utility: float, rationality: float) -> dict[int, float]:
+    """The share of uniform draws that give each revision: the choice's probabilities."""
+    picks = [rules.revision(utility, rationality, float(d)) for d in DRAWS]
+    return {k: picks.count(k) / len(picks) for k in (-1, 0, 1)}
+
+
+@FAST
+@given(st.floats(-5.0, 5.0), st.floats(0.5, 10.0))
+def test_revision_is_a_three_option_logit_choice(utility: float, rationality: float) -> None:
+    shares = revision_shares(utility, rationality)
+    z = rationality * utility
+    # Written out directly (exp(z), 1, exp(-z)), within the grid's resolution.
+    weights = {1: math.exp(z), 0: 1.0, -1: math.exp(-z)}
+    total = sum(weights.values())
+    for option, weight in weights.items():
+        assert shares[option] == pytest.approx(weight / total, abs=2e-4)
+    mirrored = revision_shares(-utility, rationality)
+    assert shares[1] == pytest.approx(mirrored[-1], abs=2e-4)
+
+
+@FAST
+@given(st.floats(-1e6, 1e6), st.floats(0.0, 1.0))
+def test_revision_never_overflows(utility: float, draw: float) -> None:
+    assert rules.revision(utility, 10.0, draw) in (-1, 0, 1)
+
+
+@FAST
+@given(unit, st.sampled_from((-1, 0, 1)), st.floats(0.0, 0.3))
+def test_a_revised_strength_stays_a_strength(strength: float, direction: int, step: float) -> None:
+    revised = rules.revised_strength(strength, direction, step)
+    assert 0.0 <= revised <= 1.0
+    assert (revised - strength) * direction >= 0.0
+    assert abs(revised - strength) <= step + 1e-12
+
+
+@FAST
+@given(unit, unit, st.booleans(), st.floats(0.0, 4.0), st.floats(0.01, 4.0))
+def test_a_supplier_is_worth_less_the_less_it_is_trusted_and_the_more_it_is_against(
+    trust: float, hostility: float, backs_rival: bool, w_trust: float, w_hostility: float
+) -> None:
+    def value(t: float, h: float, backs: bool) -> float:
+        return rules.supplier_utility(
+            t, h, backs, w_trust=w_trust, w_hostility=w_hostility, inertia=0.5
+        )
+
+    base = value(trust, hostility, backs_rival)
+    assert value(min(1.0, trust + 0.1), hostility, backs_rival) >= base
+    assert value(trust, min(1.0, hostility + 0.1), backs_rival) <= base
+    assert value(trust, hostility, True) < value(trust, hostility, False)

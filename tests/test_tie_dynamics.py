@@ -10,16 +10,20 @@ import itertools
 from typing import Any
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from strategies import builtin_model, figure, timelines, world_dicts
 
-from sim.model import rules
+from sim.loading.worlds import load_world, shipped_worlds
+from sim.model import dynamics, rules
 from sim.model.model import WEEKS_PER_YEAR, AllianceModel
 from sim.model.network import TieNetwork
 from sim.schema.world import World
 
 YEARS = 3
+#: The options of the yearly review that are off in the shipped worlds.
+OPTIONAL_RULES = ("alliance_revision_step", "rivalry_onset_share", "supplier_review_share")
 STEPS = YEARS * WEEKS_PER_YEAR
 RUNS = settings(max_examples=25, deadline=None)
 units = st.floats(0.0, 1.0)
@@ -28,11 +32,16 @@ units = st.floats(0.0, 1.0)
 @st.composite
 def moving_worlds(draw: st.DrawFn, heider: bool = False) -> tuple[World, list[Any]]:
     """A random world whose pairs all come up for review, with offensives and tie events."""
-    data = draw(world_dicts(3, 7, 14, ("alliance", "alliance", "rivalry", "rivalry", "trade")))
+    kinds = ("alliance", "alliance", "rivalry", "rivalry", "trade", "arms")
+    data = draw(world_dicts(3, 7, 14, kinds))
     data["model"] |= {
         "review_share": figure(1.0, 0.0, 1.0),
         "logit_lambda": figure(draw(st.floats(0.5, 4.0)), 0.5, 10.0),
         "heider_updates": figure(float(draw(st.integers(0, 5))) if heider else 0.0, 0.0, 20.0),
+        # The optional rules, off or on, so that every invariant holds with them too.
+        "alliance_revision_step": figure(draw(st.sampled_from((0.0, 0.1, 0.3))), 0.0, 0.3),
+        "rivalry_onset_share": figure(draw(st.sampled_from((0.0, 0.5, 1.0))), 0.0, 1.0),
+        "supplier_review_share": figure(draw(st.sampled_from((0.0, 0.5, 1.0))), 0.0, 1.0),
     }
     world = World.model_validate(data)
     # No restores or creations: a scenario that scripts an alliance between enemies at war is
@@ -114,6 +123,168 @@ def test_the_change_log_rebuilds_the_ties_in_force(world_events: Any, seed: int)
         assert status == model.net.status
 
     step_through(world, events, seed, check)
+
+
+@RUNS
+@given(moving_worlds(), st.integers(0, 2**32 - 1))
+def test_revised_alliances_move_by_the_step_and_stay_within_bounds(
+    world_events: Any, seed: int
+) -> None:
+    world, events = world_events
+    step = world.model["alliance_revision_step"].value
+    start = {t.id: t.strength.value for t in world.ties if t.kind == "alliance"}
+    model = step_through(world, events, seed, lambda model, before: None)
+    revised = [c for c in model.net.changes if c["reason"] in ("rule:deepened", "rule:diluted")]
+    assert step > 0 or not revised
+    for change in revised:
+        tie = model.net.ties[str(change["tie"])]
+        assert change["kind"] == "alliance" and 0.0 <= tie.strength.value <= 1.0
+        if tie.id in start:  # a multiple of the step away from where it began, or at a bound
+            moved = abs(tie.strength.value - start[tie.id]) / step
+            bounded = tie.strength.value in (0.0, 1.0)
+            assert bounded or abs(moved - round(moved)) < 1e-9, (tie.id, moved)
+
+
+@RUNS
+@given(moving_worlds(), st.integers(0, 2**32 - 1))
+def test_rivalries_begin_only_between_states_that_fought_in_the_past_year(
+    world_events: Any, seed: int
+) -> None:
+    world, events = world_events
+
+    def check(model: AllianceModel, before: dict[str, Any]) -> None:
+        week = model.week - 1
+        for change in model.net.changes:
+            if change["reason"] != "rule:rivalry" or change["step"] != week:
+                continue
+            pair = {str(change["source"]), str(change["target"])}
+            fought = any(
+                (w.end is None or w.end > week - WEEKS_PER_YEAR)
+                and any({a, d} == pair for a in w.attackers for d in w.defenders)
+                for w in model.wars
+            )
+            assert fought and world.model["rivalry_onset_share"].value > 0, pair
+
+    step_through(world, events, seed, check)
+
+
+@RUNS
+@given(moving_worlds(), st.integers(0, 2**32 - 1))
+def test_a_recipient_changes_supplier_only_to_a_state_not_against_it(
+    world_events: Any, seed: int
+) -> None:
+    world, events = world_events
+
+    def check(model: AllianceModel, before: dict[str, Any]) -> None:
+        week = model.week - 1
+        today = [c for c in model.net.changes if c["step"] == week]
+        dropped = [c for c in today if c["reason"] == "rule:dropped"]
+        added = [c for c in today if c["reason"] == "rule:supplier"]
+        assert len(dropped) == len(added)  # a tie is dropped only for another supplier
+        for old, new in zip(dropped, added, strict=True):
+            recipient, supplier = str(new["target"]), str(new["source"])
+            assert old["target"] == recipient and supplier not in (recipient, old["source"])
+            assert model.net.ties[str(new["tie"])].volume_usd_m.value == (  # type: ignore[union-attr]
+                model.net.ties[str(old["tie"])].volume_usd_m.value  # type: ignore[union-attr]
+            )
+            # Not a rival now, unless their rivalry began in this same review (the review reads
+            # the rivalries it found).
+            rivalry = [
+                t.id
+                for t in model.net.active()
+                if t.kind == "rivalry" and {t.source, t.target} == {recipient, supplier}
+            ]
+            begun = {str(c["tie"]) for c in today if c["status"] == "active"}
+            assert set(rivalry) <= begun, (recipient, supplier, rivalry)
+
+    step_through(world, events, seed, check)
+
+
+def test_a_recipient_leaves_a_supplier_allied_with_its_rival() -> None:
+    # B arms A; B is allied with C, A's rival; D supplies arms elsewhere and is free. Every tie
+    # comes up: A drops B for D at the first review, and only then.
+    fig = {"value": 0.5, "assumption": "test"}
+    strength = {"value": 1.0, "assumption": "test"}
+    states = {
+        name: {
+            "capability": {"value": 1.0, "assumption": "test"},
+            "commitment": fig,
+            "risk_appetite": {"value": 0.0, "assumption": "test"},
+            "economic_weight": fig,
+        }
+        for name in "ABCDE"
+    }
+    ties = [
+        {"id": "b_a", "kind": "arms", "source": "B", "target": "A", "volume_usd_m": fig},
+        {
+            "id": "d_e",
+            "kind": "arms",
+            "source": "D",
+            "target": "E",
+            "precision": True,
+            "volume_usd_m": fig,
+        },
+        {
+            "id": "b_c",
+            "kind": "alliance",
+            "source": "B",
+            "target": "C",
+            "mutual": True,
+            "obligation": "defence",
+            "strength": strength,
+            "consultation_delay": fig,
+        },
+        {
+            "id": "a_c",
+            "kind": "rivalry",
+            "source": "A",
+            "target": "C",
+            "mutual": True,
+            "issue": "x",
+            "intensity": strength,
+        },
+    ]
+    model_table = builtin_model(
+        review_share=1.0, supplier_review_share=1.0, w_hostility=2.0, logit_lambda=10.0
+    )
+    world = World.model_validate(
+        {
+            "meta": {"name": "t", "year": 2000},
+            "states": states,
+            "theatres": {},
+            "ties": ties,
+            "model": model_table,
+        }
+    )
+    model = AllianceModel(world, year=2000, rng=np.random.default_rng(1))
+    for _ in range(WEEKS_PER_YEAR + 1):
+        model.step()
+    reasons = [(c["reason"], c["source"], c["target"]) for c in model.net.changes]
+    assert ("rule:dropped", "B", "A") in reasons and ("rule:supplier", "D", "A") in reasons
+    new = next(t for t in model.net.active() if t.kind == "arms" and t.target == "A")
+    assert new.source == "D" and new.precision  # type: ignore[union-attr]
+
+
+def test_the_optional_rules_off_change_nothing_and_draw_nothing(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # At 0 the three rules leave a run as it would be without them: the same changes and the
+    # same random stream as a run whose review skips them altogether.
+    world = load_world(shipped_worlds()["south_caucasus_history"])
+    assert all(world.model[name].value == 0 for name in OPTIONAL_RULES)
+
+    def run() -> tuple[list[dict[str, object]], float]:
+        model = AllianceModel(world, year=2019, rng=np.random.default_rng(7))
+        for _ in range(3 * WEEKS_PER_YEAR + 1):
+            model.step()
+        return model.net.changes, float(model.rng.random())
+
+    with_rules = run()
+    monkeypatch.setattr(dynamics, "_revise", lambda *args: False)
+    monkeypatch.setattr(dynamics, "_start_rivalries", lambda *args: False)
+    monkeypatch.setattr(dynamics, "_review_suppliers", lambda *args: False)
+    assert run() == with_rules
+    assert any(str(c["reason"]).startswith("rule:") for c in with_rules[0])  # the review ran
 
 
 @settings(max_examples=25, deadline=None)

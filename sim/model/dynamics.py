@@ -4,9 +4,12 @@ At the start of each new year of a run, once dated ties have switched on and off
 
 1. every alliance in force is reviewed by the states bound by it: each keeps it or leaves it;
    a pledge whose term ended this year is renewed for another term if every party keeps it;
+   optionally, an alliance kept is deepened or watered down;
 2. pairs without an alliance may form one, if both want it;
 3. rivals without a territorial claim between them may end their rivalry, if both want it;
-4. optionally, Heider-type constrained triad dynamics resolve unbalanced triangles.
+4. optionally, states that fought each other in the past year may become rivals;
+5. optionally, recipients of arms review their suppliers and may change to another;
+6. optionally, Heider-type constrained triad dynamics resolve unbalanced triangles.
 
 Each decision is a utility of :mod:`sim.model.rules` (shared threat, trust, hostility, cost)
 and a logit draw from the model's random stream, pairs visited in sorted order, so a run is
@@ -20,12 +23,14 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from sim.model import rules
-from sim.schema.world import AllianceTie, RivalryTie, Tie
+from sim.schema.world import AllianceTie, ArmsTie, Figure, RivalryTie, Tie
 
 if TYPE_CHECKING:
     from sim.model.model import AllianceModel
 
 Pair = tuple[str, str]
+#: Weeks in a model year (the calendar of :mod:`sim.model.model`).
+WEEKS_PER_YEAR = 52
 
 
 def review(model: AllianceModel, year: int) -> bool:
@@ -38,6 +43,8 @@ def review(model: AllianceModel, year: int) -> bool:
         changed |= _review_alliances(model, context, year)
         changed |= _form_alliances(model, context, at_war, year)
         changed |= _end_rivalries(model, context)
+        changed |= _start_rivalries(model, year)
+        changed |= _review_suppliers(model, context, year)
     changed |= _heider(model, at_war, year)
     if changed:
         model.net.reindex()
@@ -116,7 +123,15 @@ def _wants(
     existing: bool,
 ) -> bool:
     """Whether ``me`` keeps (``existing``) or would form an alliance with ``partner``."""
-    utility = rules.alliance_utility(
+    utility = _alliance_value(model, me, partner, context, existing)
+    return rules.consents(utility, context.rationality, float(model.rng.random()))
+
+
+def _alliance_value(
+    model: AllianceModel, me: str, partner: str, context: Context, existing: bool
+) -> float:
+    """The value to ``me`` of an alliance with ``partner`` (:func:`.rules.alliance_utility`)."""
+    return rules.alliance_utility(
         rules.shared_threat(context.threats[me], context.threats[partner]),
         context.trusts.of(me, partner),
         model.net.hostility.get((me, partner), 0.0),
@@ -127,7 +142,6 @@ def _wants(
         cost=context.weights["alliance_cost"],
         inertia=context.weights["alliance_inertia"],
     )
-    return rules.consents(utility, context.rationality, float(model.rng.random()))
 
 
 def _reviewed(model: AllianceModel) -> bool:
@@ -162,7 +176,28 @@ def _review_alliances(model: AllianceModel, context: Context, year: int) -> bool
         elif not lapsing and not keep:
             model.net.set_status(tie_id, "cut", "rule:left", reindex=False)
             changed = True
+        elif not lapsing:
+            changed |= _revise(model, tie, deciders, context)
     return changed
+
+
+def _revise(model: AllianceModel, tie: AllianceTie, deciders: list[Pair], context: Context) -> bool:
+    """Deepen or water down an alliance its pledgers keep, by ``alliance_revision_step``.
+
+    The least willing pledger's value of the alliance decides (a treaty changes only as far as
+    every party agrees); 0 leaves alliances at their strength and draws nothing.
+    """
+    step = model.param("alliance_revision_step")
+    if step <= 0.0:
+        return False
+    value = min(_alliance_value(model, me, other, context, True) for me, other in deciders)
+    direction = rules.revision(value, context.rationality, float(model.rng.random()))
+    strength = rules.revised_strength(tie.strength.value, direction, step)
+    if strength == tie.strength.value:
+        return False
+    revised = tie.model_copy(update={"strength": Figure.model_validate(_figure(strength))})
+    model.net.replace(revised, "rule:deepened" if direction > 0 else "rule:diluted")
+    return True
 
 
 def _form_alliances(
@@ -223,6 +258,91 @@ def _end_rivalries(model: AllianceModel, context: Context) -> bool:
         if ends:
             model.net.set_status(tie.id, "cut", "rule:normalised", reindex=False)
             changed = True
+    return changed
+
+
+def _start_rivalries(model: AllianceModel, year: int) -> bool:
+    """Each pair that fought on opposite sides in the past year becomes rivals, by chance.
+
+    Rivalries begin with militarised disputes, though few disputes start one (Diehl & Goertz
+    2000; Klein, Goertz & Diehl 2006): a pair not yet rivals starts a rivalry with probability
+    ``rivalry_onset_share`` (0 turns the rule off and draws nothing).
+    """
+    share = model.param("rivalry_onset_share")
+    if share <= 0.0:
+        return False
+    since = model.week - WEEKS_PER_YEAR
+    fought = sorted(
+        {
+            (min(a, d), max(a, d))
+            for war in model.wars
+            if war.end is None or war.end > since
+            for a in war.attackers
+            for d in war.defenders
+        }
+    )
+    changed = False
+    for a, b in fought:
+        if _rivals(model, a, b) or float(model.rng.random()) >= share:
+            continue
+        model.net.add(_new_rivalry(model, a, b, year, "war"), "rule:rivalry", reindex=False)
+        changed = True
+    return changed
+
+
+def _rivals(model: AllianceModel, a: str, b: str) -> bool:
+    """Whether a rivalry between ``a`` and ``b`` is in force."""
+    return any(
+        isinstance(tie, RivalryTie) and {tie.source, tie.target} == {a, b}
+        for tie in model.net.active()
+    )
+
+
+def _review_suppliers(model: AllianceModel, context: Context, year: int) -> bool:
+    """Recipients of arms keep their suppliers or change to another (ODD 7.18).
+
+    ``supplier_review_share`` of the arms ties in force come up each year (0 turns the rule off
+    and draws nothing). A recipient that says no to :func:`sim.model.rules.supplier_utility`
+    moves the tie's volume to the state it trusts most among those that supply arms to anyone,
+    are neither its rivals nor allied with one, and do not supply it already; with no such
+    state it keeps its supplier. Alliances and rivalries are read as the review found them.
+    """
+    share = model.param("supplier_review_share")
+    if share <= 0.0:
+        return False
+    arms = sorted((t for t in model.net.active() if isinstance(t, ArmsTie)), key=lambda t: t.id)
+    suppliers = sorted({tie.source for tie in arms})
+    changed = False
+    for tie in arms:
+        if float(model.rng.random()) >= share:
+            continue
+        me, supplier = tie.target, tie.source
+        rivals = set(context.threats[me])
+        utility = rules.supplier_utility(
+            context.trusts.of(me, supplier),
+            model.net.hostility.get((me, supplier), 0.0),
+            bool(model.net.allies[supplier] & rivals),
+            w_trust=context.weights["alliance_trust_weight"],
+            w_hostility=context.weights["w_hostility"],
+            inertia=context.weights["alliance_inertia"],
+        )
+        if rules.consents(utility, context.rationality, float(model.rng.random())):
+            continue
+        supplying = {t.source for t in arms if t.target == me}
+        others = [
+            s
+            for s in suppliers
+            if s != me
+            and s not in supplying
+            and s not in rivals
+            and not model.net.allies[s] & rivals
+        ]
+        if not others:
+            continue  # nobody else to buy from: it keeps its patron
+        best = min(others, key=lambda s: (-context.trusts.of(me, s), s))
+        model.net.set_status(tie.id, "cut", "rule:dropped", reindex=False)
+        model.net.add(_new_supply(model, tie, best, arms, year), "rule:supplier", reindex=False)
+        changed = True
     return changed
 
 
@@ -306,7 +426,9 @@ def _flip(model: AllianceModel, pair: tuple[str, ...], to: int, year: int) -> No
     for tie in sorted(model.net.active(), key=lambda t: t.id):
         if isinstance(tie, ending) and {tie.source, tie.target} == {a, b}:
             model.net.set_status(tie.id, "cut", "rule:heider", reindex=False)
-    new = _new_alliance(model, a, b, year) if to > 0 else _new_rivalry(model, a, b, year)
+    new = (
+        _new_alliance(model, a, b, year) if to > 0 else _new_rivalry(model, a, b, year, "alignment")
+    )
     model.net.add(new, "rule:heider", reindex=False)
 
 
@@ -332,8 +454,8 @@ def _new_alliance(model: AllianceModel, a: str, b: str, year: int) -> Tie:
     )
 
 
-def _new_rivalry(model: AllianceModel, a: str, b: str, year: int) -> Tie:
-    """A mutual rivalry between ``a`` and ``b`` from ``year``."""
+def _new_rivalry(model: AllianceModel, a: str, b: str, year: int, issue: str) -> Tie:
+    """A mutual rivalry between ``a`` and ``b`` from ``year``, over ``issue``."""
     return RivalryTie.model_validate(
         {
             "id": _unique(model, f"rivalry_{a}_{b}_{year}"),
@@ -341,9 +463,30 @@ def _new_rivalry(model: AllianceModel, a: str, b: str, year: int) -> Tie:
             "source": a,
             "target": b,
             "mutual": True,
-            "issue": "alignment",
+            "issue": issue,
             "since": year,
             "intensity": _figure(model.param("new_tie_strength")),
+        }
+    )
+
+
+def _new_supply(
+    model: AllianceModel, old: ArmsTie, supplier: str, arms: list[ArmsTie], year: int
+) -> Tie:
+    """The arms tie that replaces ``old`` from ``supplier``: same volume, from ``year``.
+
+    Precision weapons come with it if the new supplier sends them to anyone.
+    """
+    precision = any(t.precision for t in arms if t.source == supplier)
+    return ArmsTie.model_validate(
+        {
+            "id": _unique(model, f"arms_{supplier}_{old.target}_{year}"),
+            "kind": "arms",
+            "source": supplier,
+            "target": old.target,
+            "precision": precision,
+            "since": year,
+            "volume_usd_m": _figure(old.volume_usd_m.value),
         }
     )
 

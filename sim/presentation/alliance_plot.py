@@ -22,6 +22,7 @@ from sim.presentation.network_plot import TIE_STYLE
 from sim.presentation.plot_base import (
     NOTE_GREY,
     OKABE_ITO,
+    REVISIONS,
     WEEKS_PER_YEAR,
     Stored,
     TimeAxis,
@@ -74,7 +75,8 @@ def ties_at_start(stored: Stored, replicate: int) -> pd.DataFrame:
 
     Read from ``network.csv`` at step 0. A folder whose plotted weeks leave out week 0 is
     rebuilt from the log instead: a tie was in force at the start if its first change ends it
-    (or renews it), or if it never changed and is in force at some stored week.
+    (or revises it: :data:`~.plot_base.REVISIONS`), or if it never changed and is in force at
+    some stored week.
     """
     columns = ["tie", "kind", "source", "target"]
     network = stored.network
@@ -86,7 +88,7 @@ def ties_at_start(stored: Stored, replicate: int) -> pd.DataFrame:
         return at_zero.drop_duplicates("tie")[columns].reset_index(drop=True)
     changes = replicate_changes(stored, replicate)
     first = changes.drop_duplicates("tie")
-    ended_first = first[(first["status"] != "active") | (first["reason"] == RENEWED)]
+    ended_first = first[(first["status"] != "active") | first["reason"].isin(REVISIONS)]
     steady = network[~network["tie"].isin(changes["tie"])].drop_duplicates("tie")
     return pd.concat([ended_first[columns], steady[columns]], ignore_index=True)
 

@@ -364,7 +364,15 @@ REASON_LABELS = {
     "rule:renewed": "renewed",
     "rule:normalised": "normalised by the states",
     "rule:heider": "triad balancing",
+    "rule:deepened": "deepened",
+    "rule:diluted": "watered down",
+    "rule:rivalry": "rivalry after war",
+    "rule:dropped": "supplier dropped",
+    "rule:supplier": "new supplier",
 }
+#: Reasons that put a new version of a tie in force without starting or ending it: a renewal
+#: for another term, an alliance deepened or watered down.
+REVISIONS = ("rule:renewed", "rule:deepened", "rule:diluted")
 #: Why a tie changed, in the groups the figures mark: the states' own choices (``rule:...``),
 #: the tie's dates, a war, or a scripted event (including sanctions).
 REASON_GROUPS = ("states", "dates", "event", "war")

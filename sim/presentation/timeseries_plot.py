@@ -25,6 +25,7 @@ from sim.presentation.plot_base import (
     ESCALATION_LABELS,
     NOTE_GREY,
     OKABE_ITO,
+    REVISIONS,
     WEEKS_PER_YEAR,
     Stored,
     TimeAxis,
@@ -252,7 +253,8 @@ def panel_turnover(ax: Axes, stored: Stored, axis: TimeAxis) -> None:
     """Ties begun (up) and ended (down) per year or week, per replicate on average.
 
     The states' own choices (``rule:...`` in ``tie_changes.csv``) are coloured, changes by the
-    ties' dates or by events grey; renewals begin and end nothing and are not counted.
+    ties' dates or by events grey; renewals and revisions begin and end nothing and are not
+    counted.
     """
     yearly = axis.start_year is not None
     ax.set_title(f"Ties begun (up) and ended (down) per {axis.label}")
@@ -260,7 +262,7 @@ def panel_turnover(ax: Axes, stored: Stored, axis: TimeAxis) -> None:
     if changes is None or changes.empty:
         note(ax, "no tie changed\nin any replicate")
         return
-    changes = changes[changes["reason"] != "rule:renewed"]
+    changes = changes[~changes["reason"].isin(REVISIONS)]
     width = WEEKS_PER_YEAR if yearly else 1
     period = changes["step"].astype(int) // width
     began = changes["status"] == "active"

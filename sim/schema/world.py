@@ -39,6 +39,7 @@ POSITIVE_FIELDS = frozenset({"arms_full_volume", "trade_full_turnover_bn"})
 MODEL_PARAMETERS = (
     "alliance_cost",
     "alliance_inertia",
+    "alliance_revision_step",
     "alliance_threat_weight",
     "alliance_trust_weight",
     "arms_cost",
@@ -63,6 +64,7 @@ MODEL_PARAMETERS = (
     "projection_share",
     "reach_without_border",
     "review_share",
+    "rivalry_onset_share",
     "sanction_cost",
     "sanction_share",
     "sanction_trade_loss",
@@ -70,6 +72,7 @@ MODEL_PARAMETERS = (
     "show_of_force_effect",
     "show_of_force_share",
     "stand_down_cost",
+    "supplier_review_share",
     "territory_rate",
     "tie_rate",
     "trade_full_turnover_bn",

@@ -29,7 +29,16 @@ from sim.model.rules.dynamics import (
     renewed_until as renewed_until,
 )
 from sim.model.rules.dynamics import (
+    revised_strength as revised_strength,
+)
+from sim.model.rules.dynamics import (
+    revision as revision,
+)
+from sim.model.rules.dynamics import (
     shared_threat as shared_threat,
+)
+from sim.model.rules.dynamics import (
+    supplier_utility as supplier_utility,
 )
 from sim.model.rules.dynamics import (
     threat as threat,

@@ -120,3 +120,48 @@ def akr_flip(signs: tuple[int, int, int], p: float, draw: float, pick: float) ->
     if draw < p:
         return negatives[0]
     return positives[int(pick * len(positives))]
+
+
+def revision(utility: float, rationality: float, draw: float) -> int:
+    """How a state revises an alliance it keeps: +1 deepens it, 0 leaves it, -1 waters it down.
+
+    Alliances are renegotiated as the interests behind them change (Leeds & Savun 2007), and
+    their depth is a matter of degree (Benson & Clinton 2016). A three-option logit choice
+    (McFadden 1974) between deepening (utility U, the value of the alliance), leaving it as it
+    is (0) and watering it down (-U): a valued alliance tends to deepen, one kept only by
+    inertia to thin. ``draw`` is one uniform number in [0, 1).
+    """
+    z = rationality * utility
+    top = abs(z)  # subtracted from every exponent, so none overflows
+    deepen, same, dilute = math.exp(z - top), math.exp(-top), math.exp(-z - top)
+    total = deepen + same + dilute
+    if draw < deepen / total:
+        return 1
+    if draw < (deepen + same) / total:
+        return 0
+    return -1
+
+
+def revised_strength(strength: float, direction: int, step: float) -> float:
+    """An alliance's strength after a revision: moved by ``step`` in ``direction``, in [0, 1]."""
+    return min(1.0, max(0.0, strength + direction * step))
+
+
+def supplier_utility(
+    trust: float,
+    hostility: float,
+    backs_rival: bool,
+    *,
+    w_trust: float,
+    w_hostility: float,
+    inertia: float,
+) -> float:
+    """Value to a recipient of keeping an arms supplier, at a review (ODD 7.18).
+
+    U = w_trust × (trust in the supplier − ½) − w_hostility × (hostility between them + 1 if
+    the supplier is allied with a rival of the recipient) + inertia. Arms ties follow political
+    alignment, and recipients diversify away from a patron they can no longer rely on (Krause
+    1992; Kinsella 1998 on arms supply and rivalry).
+    """
+    against = hostility + (1.0 if backs_rival else 0.0)
+    return w_trust * (trust - 0.5) - w_hostility * against + inertia
