@@ -184,7 +184,7 @@ def main() -> None:
         median = sorted(times)[len(times) // 2]
         label = f"discover(): min | median of {args.repeats}"
         print(f"  {label:<56s} {min(times):6.2f} s | {median:.2f} s wall")
-        from sim.presentation.report import discovery_report
+        from sim.presentation.discovery_report import discovery_report
 
         clock("discovery_report(): tables, 4 PNGs, discovery.html", discovery_report, found)
         command = [python, "-m", "sim", "discover", str(folder), "--where", CONDITION]

@@ -11,9 +11,9 @@ that rank the parameters (:mod:`.discovery_methods` says how each works).
 
 Only ``manifest.json``, ``design.parquet`` and the columns the analysis needs of ``runs/`` are
 read, never ``steps/``. :func:`write_discovery` stores the tables; the figures and the HTML
-page are :func:`sim.presentation.report.discovery_report`. This module holds the result and the
-steps of :func:`discover`; the reading and writing of files is :mod:`.discovery_files`. The
-public names of both modules are importable from here too.
+page are :func:`sim.presentation.discovery_report.discovery_report`. This module holds the
+result and the steps of :func:`discover`; the reading and writing of files is
+:mod:`.discovery_files`. The public names of both modules are importable from here too.
 
 The ranges of the parameters are the sweep's assumptions: a box says where in the space the
 sweep explored the condition holds, under the model, not how likely that region is.

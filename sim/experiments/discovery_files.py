@@ -5,7 +5,7 @@ analysis needs of its ``runs/`` (never ``steps/``), and :func:`read_outcome` whi
 condition; :func:`sweep_ranges` gives each parameter's range as the sweep's file stated it.
 :func:`write_discovery` writes a :class:`~sim.experiments.discovery.Discovery`'s tables
 (:func:`write_tables`) into a folder atomically; the figures and the HTML page are
-:func:`sim.presentation.report.discovery_report`.
+:func:`sim.presentation.discovery_report.discovery_report`.
 """
 
 from __future__ import annotations

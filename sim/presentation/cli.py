@@ -170,7 +170,7 @@ def cmd_discover(args: argparse.Namespace) -> int:
     SWEEP_DIR/discovery/<condition>/), and a section in the sweep's report.html.
     """
     from sim.experiments.discovery import default_out, discover
-    from sim.presentation.report import discovery_report
+    from sim.presentation.discovery_report import discovery_report
 
     folder = Path(args.sweep)
     if not 0 < args.min_coverage <= 1:
