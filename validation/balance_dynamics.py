@@ -12,8 +12,9 @@ Run ``.venv/bin/python validation/balance_dynamics.py``; writes
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
+
+from episodes import write_csv
 
 from sim.experiments.run import run_replicate
 from sim.loading.scenarios import load_scenario
@@ -61,10 +62,7 @@ def main() -> None:
             }
         )
         print(rows[-1])
-    with (ROOT / "validation" / "results" / "balance_dynamics.csv").open("w", newline="") as out:
-        writer = csv.DictWriter(out, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)
+    write_csv(ROOT / "validation" / "results" / "balance_dynamics.csv", rows)
 
 
 if __name__ == "__main__":

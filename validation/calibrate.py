@@ -13,11 +13,10 @@ and ``validation/results/calibration_eval.csv``. See docs/validation.md.
 
 from __future__ import annotations
 
-import csv
 import itertools
 from concurrent.futures import ProcessPoolExecutor
 
-from episodes import EPISODES, REPLICATES, RESULTS, hit_rates
+from episodes import EPISODES, REPLICATES, RESULTS, hit_rates, write_csv
 
 #: The parameters fitted and their levels (each inside its range in world.toml).
 GRID: dict[str, tuple[float, ...]] = {
@@ -35,21 +34,13 @@ def score(point: tuple[float, ...]) -> dict[str, float]:
     return {**params, **hit_rates(FIT, params)}
 
 
-def write(name: str, rows: list[dict[str, object]]) -> None:
-    """Write rows to validation/results/<name>.csv."""
-    with (RESULTS / f"{name}.csv").open("w", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)
-
-
 def main() -> None:
     """Fit on the 2020 war, evaluate on fresh streams and on the held-out episodes."""
     RESULTS.mkdir(parents=True, exist_ok=True)
     points = list(itertools.product(*GRID.values()))
     with ProcessPoolExecutor(max_workers=2) as pool:
         grid = list(pool.map(score, points))
-    write("calibration_grid", grid)
+    write_csv(RESULTS / "calibration_grid.csv", grid)
     # Ties go to the point nearest the defaults (fewest changed parameters), then grid order.
     best = max(grid, key=lambda row: (row["all"], -sum(row[k] != DEFAULTS[k] for k in GRID)))
     fitted = {k: best[k] for k in GRID}
@@ -73,7 +64,7 @@ def main() -> None:
                         "hit_rate": rate,
                     }
                 )
-    write("calibration_eval", rows)
+    write_csv(RESULTS / "calibration_eval.csv", rows)
     print("fitted:", fitted, "joint hit rate on the fit:", best["all"])
     for row in rows:
         if row["fact"] == "all":

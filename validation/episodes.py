@@ -161,6 +161,14 @@ def hit_rates(
     return {name: count / replicates for name, count in hits.items()}
 
 
+def write_csv(path: Path, rows: list[dict[str, object]]) -> None:
+    """Write rows to a CSV file with the first row's columns (every script of this folder)."""
+    with path.open("w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+
+
 def main() -> None:
     """Run every episode at the default parameters and write validation/results/episodes.csv."""
     RESULTS.mkdir(parents=True, exist_ok=True)
@@ -171,10 +179,7 @@ def main() -> None:
                 {"episode": episode.name, "fact": fact, "replicates": REPLICATES, "hit_rate": rate}
             )
             print(f"{episode.name:16} {fact:32} {rate:6.3f}")
-    with (RESULTS / "episodes.csv").open("w", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)
+    write_csv(RESULTS / "episodes.csv", rows)
 
 
 if __name__ == "__main__":

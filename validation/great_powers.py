@@ -35,7 +35,6 @@ current. See docs/validation.md, "The living network".
 
 from __future__ import annotations
 
-import csv
 import gc
 import itertools
 import statistics
@@ -47,6 +46,7 @@ from functools import cache
 from pathlib import Path
 
 import networkx as nx
+from episodes import write_csv
 
 from sim.experiments.run import replicate_rng
 from sim.loading.worlds import load_world
@@ -321,14 +321,6 @@ def dyad_rows(rows: list[dict[str, object]], record: Mapping[str, int]) -> list[
     return out
 
 
-def write(path: Path, rows: list[dict[str, object]]) -> None:
-    """Write rows to a CSV file with the first row's columns."""
-    with path.open("w", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)
-
-
 def main() -> None:
     """Run every condition and write the three CSV files."""
     RESULTS.mkdir(parents=True, exist_ok=True)
@@ -361,9 +353,9 @@ def main() -> None:
                 )
             },
         )
-    write(RESULTS / "great_powers_runs.csv", runs)
-    write(RESULTS / "great_powers.csv", summaries)
-    write(RESULTS / "great_powers_dyads.csv", dyads)
+    write_csv(RESULTS / "great_powers_runs.csv", runs)
+    write_csv(RESULTS / "great_powers.csv", summaries)
+    write_csv(RESULTS / "great_powers_dyads.csv", dyads)
 
 
 if __name__ == "__main__":

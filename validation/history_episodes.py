@@ -27,7 +27,6 @@ See docs/validation.md, "The living network".
 
 from __future__ import annotations
 
-import csv
 import gc
 import itertools
 import statistics
@@ -38,7 +37,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
-from episodes import EPISODES, about_six_weeks
+from episodes import EPISODES, about_six_weeks, write_csv
 
 from sim.experiments.run import build_model, replicate_rng
 from sim.loading.scenarios import LoadedScenario, load_scenario, with_changes
@@ -405,14 +404,6 @@ def war_summary(rows: list[dict[str, object]]) -> dict[str, object]:
     return summary
 
 
-def write(path: Path, rows: list[dict[str, object]]) -> None:
-    """Write rows to a CSV file with the first row's columns."""
-    with path.open("w", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)
-
-
 def main() -> None:
     """Run both checks and write the six CSV files."""
     RESULTS.mkdir(parents=True, exist_ok=True)
@@ -427,10 +418,10 @@ def main() -> None:
     for row in dates:
         print(*row.values())
     print(f"dates: {time.perf_counter() - began:.0f} s")
-    write(RESULTS / "history_dates_runs.csv", drifts)
-    write(RESULTS / "history_dates.csv", dates)
-    write(RESULTS / "history_dates_dyads.csv", dyad_rows(drifts))
-    write(RESULTS / "history_dates_alliances.csv", alliance_rows(drifts))
+    write_csv(RESULTS / "history_dates_runs.csv", drifts)
+    write_csv(RESULTS / "history_dates.csv", dates)
+    write_csv(RESULTS / "history_dates_dyads.csv", dyad_rows(drifts))
+    write_csv(RESULTS / "history_dates_alliances.csv", alliance_rows(drifts))
     runs, summaries = [], []
     for condition in WAR_CONDITIONS:
         began = time.perf_counter()
@@ -442,8 +433,8 @@ def main() -> None:
         runs += rows
         summaries.append(war_summary(rows))
         print(summaries[-1], f"{time.perf_counter() - began:.0f} s")
-    write(RESULTS / "history_episodes_runs.csv", runs)
-    write(RESULTS / "history_episodes.csv", summaries)
+    write_csv(RESULTS / "history_episodes_runs.csv", runs)
+    write_csv(RESULTS / "history_episodes.csv", summaries)
 
 
 if __name__ == "__main__":
