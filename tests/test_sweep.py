@@ -15,6 +15,7 @@ import pytest
 import yaml
 from distributed import Client, LocalCluster
 from SALib.sample import latin, morris, sobol
+from sweep_cases import BASE, GRID, ROOT, SCENARIOS, stored, write
 
 from sim.experiments import sizing, sweep
 from sim.experiments.run import run_scenario
@@ -24,47 +25,6 @@ from sim.experiments.sweep.storage import chunk_file
 from sim.loading.scenarios import load_scenario, with_changes
 from sim.presentation.cli import EXIT_BAD_INPUT, main
 from sim.schema.columns import TIE_CHANGE_COLUMNS
-
-SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
-
-BASE = """\
-name = "t"
-year = 2020
-steps = 6
-seed = 5
-replicates = 3
-
-[[events]]
-step = 0
-kind = "offensive"
-attacker = "Azerbaijan"
-defender = "Armenia"
-theatre = "karabakh"
-"""
-
-GRID = (
-    BASE
-    + """
-[sweep]
-replicates = 3
-
-[sweep.grid]
-"model.tullock_r" = [1.0, 2.0]
-"ties.tur_aze_arms.volume_usd_m" = [10, 200]
-"""
-)
-
-
-def write(folder: Path, text: str, name: str = "s.toml") -> Path:
-    path = folder / name
-    path.write_text(text)
-    return path
-
-
-def stored(folder: Path, table: str = "runs") -> pd.DataFrame:
-    """A stored table, in run order (and week order for steps)."""
-    keys = ["run", "step"] if table == "steps" else ["run"]
-    return pd.read_parquet(folder / table).sort_values(keys, ignore_index=True)
 
 
 @pytest.fixture(scope="module")
@@ -211,9 +171,6 @@ def test_each_run_equals_alliance_sim_run_of_its_point(tmp_path: Path) -> None:
             mine_steps[alone.steps.columns], alone.steps, check_dtype=False
         )
         assert (mine["model.tullock_r"] == r).all()
-
-
-ROOT = Path(__file__).resolve().parents[1]
 
 
 def history_sweep(tmp_path: Path) -> Path:

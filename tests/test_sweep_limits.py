@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from sweep_cases import BASE, GRID, SCENARIOS, write
 
 from sim.experiments import sizing, sweep
 from sim.experiments.analysis import load_sweep
@@ -38,43 +39,10 @@ from sim.schema.limits import (
     MAX_WORKERS,
 )
 
-SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
-
-BASE = """\
-name = "t"
-year = 2020
-steps = 6
-seed = 5
-replicates = 3
-
-[[events]]
-step = 0
-kind = "offensive"
-attacker = "Azerbaijan"
-defender = "Armenia"
-theatre = "karabakh"
-"""
-GRID = (
-    BASE
-    + """
-[sweep]
-replicates = 3
-
-[sweep.grid]
-"model.tullock_r" = [1.0, 2.0]
-"ties.tur_aze_arms.volume_usd_m" = [10, 200]
-"""
-)
 # Long enough runs (two years of weeks) that a sweep is still going when it is looked at.
 LONG = BASE.replace("steps = 6", "steps = 104").replace("replicates = 3", "replicates = 20") + (
     '\n[sweep.grid]\n"model.tullock_r" = [1.0, 2.0, 3.0]\n'
 )
-
-
-def write(folder: Path, text: str, name: str = "s.toml") -> Path:
-    path = folder / name
-    path.write_text(text)
-    return path
 
 
 def one_error_line(capsys: pytest.CaptureFixture[str]) -> str:
