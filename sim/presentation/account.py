@@ -61,13 +61,15 @@ def _theatre(label: object) -> str:
     return str(label).rsplit("@", 1)[-1]
 
 
-def outcome_summary(loaded: LoadedScenario, stored: Stored, replicate: int = 0) -> list[str]:
+def outcome_summary(
+    loaded: LoadedScenario, stored: Stored, replicate: int | None = None
+) -> list[str]:
     """Say in plain words what happened in one run so far, one sentence per line.
 
     Args:
         loaded: The scenario the run is of (for its states and the theatres' owners).
         stored: The run's tables (``steps``, ``actions``), as the page draws them.
-        replicate: Which replicate of the tables to tell.
+        replicate: Which replicate of the tables to tell (default: the first one in them).
 
     Returns:
         Sentences such as "Azerbaijan attacked Armenia in karabakh in week 1.",
@@ -75,6 +77,8 @@ def outcome_summary(loaded: LoadedScenario, stored: Stored, replicate: int = 0) 
         as the weekly table counts them (:func:`week_of`). A run without war tells its crises,
         shows of force and mediation.
     """
+    if replicate is None:
+        replicate = int(stored.steps["replicate"].iloc[0])
     steps = stored.steps[stored.steps["replicate"] == replicate].sort_values("step")
     actions = stored.actions
     if len(actions):

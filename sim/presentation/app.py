@@ -35,6 +35,7 @@ CSS = """
 .v-btn { min-height: 48px; }
 .v-label { opacity: 1 !important; color: #111 !important; }
 .v-application img { max-width: 100%; height: auto; }
+.v-application img.widget-image { margin: 0; }
 .event-switch .v-input__details, .event-switch .v-messages { display: none; }
 .event-switch { margin-top: 4px !important; }
 .event-switch.is-on .v-label { font-weight: 600; }

@@ -38,7 +38,7 @@ from sim.presentation.classroom import (
 )
 from sim.presentation.page_text import Bullets, Heading, Paragraph, Table
 from sim.presentation.plot_base import STYLE, Stored
-from sim.presentation.share import tables_zip, what_if_toml
+from sim.presentation.share import settings_query, tables_zip, what_if_toml
 from sim.schema.errors import InputError
 
 REPLICATES = 5
@@ -189,7 +189,9 @@ def Main(
             children=[f"Working out week {weeks} with these settings… (dimmed: the previous run)"],
         )
     if view is not None:
-        Shown(view, fresh)
+        # The run's own settings as the address writes them: one can check that they are the
+        # controls' (the browser tests do).
+        Shown(view, fresh, settings_query(name, loaded, settings, weeks, run) if fresh else "")
     if fresh and view is not None:
         Downloads(view, f"{name}_run{run}_week{weeks}")
     Comparison(loaded, applied)
@@ -226,9 +228,12 @@ def Downloads(view: View, stem: str) -> None:
 
 
 @solara.component
-def Shown(view: View, fresh: bool) -> None:
-    """A run's pictures and account; dimmed unless it is the run of the controls' settings."""
-    with solara.Column(classes=["fresh" if fresh else "stale"]):
+def Shown(view: View, fresh: bool, query: str) -> None:
+    """A run's pictures and account; dimmed unless it is the run of the controls' settings.
+
+    ``query`` (the settings as the address gives them) goes in the ``data-query`` attribute.
+    """
+    with v.Html(tag="div", class_="fresh" if fresh else "stale", attributes={"data-query": query}):
         with solara.ColumnsResponsive(12, large=[7, 5]):
             with solara.Column():
                 solara.Image(view.network, width="100%")
