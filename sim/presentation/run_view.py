@@ -193,7 +193,7 @@ def Main(
         # controls' (the browser tests do).
         Shown(view, fresh, settings_query(name, loaded, settings, weeks, run) if fresh else "")
     if fresh and view is not None:
-        Downloads(view, f"{name}_run{run}_week{weeks}")
+        Downloads(view, name)
     Comparison(loaded, applied)
 
 
@@ -203,17 +203,17 @@ def data_link(data: bytes, mime: str) -> str:
 
 
 @solara.component
-def Downloads(view: View, stem: str) -> None:
+def Downloads(view: View, name: str) -> None:
     """The shown run's tables and its what-if as a scenario file, as download links."""
     # Links to data: addresses, not solara.FileDownload, whose button does not show with this
     # ipyvuetify; the files are small (a run's tables, one scenario file).
     files = {
         "Download the run's tables (CSV)": (
-            f"{stem}.zip",
+            f"{name}_run{view.replicate}_week{view.week}.zip",
             data_link(view.tables, "application/zip"),
         ),
         "Download the what-if (scenario file)": (
-            f"{stem}_what_if.toml",
+            f"{name}_what_if_run{view.replicate}.toml",
             data_link(view.what_if.encode(), "application/toml"),
         ),
     }
