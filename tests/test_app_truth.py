@@ -150,6 +150,10 @@ def test_a_link_gives_back_the_page(classroom: LoadedScenario) -> None:
     assert settings_query("classroom", classroom, base, 0, 0) == "scenario=classroom"
     bad = read_query("scenario=classroom&commitment.Narnia=1&arms.tur_aze_arms=9&week=x", classroom)
     assert bad.settings == base and bad.week == 0
+    assert read_query("run=99999&week=9", classroom).refused == (
+        "(link): left out what this page does not offer: week=9"
+    )
+    assert read_query("run=100000", classroom).replicate == 0
     assert bad.refused == (
         "(link): left out what this page does not offer: commitment.Narnia=1, "
         "arms.tur_aze_arms=9, week=x"
@@ -176,3 +180,12 @@ def test_the_downloaded_what_if_runs_as_the_page(classroom: LoadedScenario, tmp_
     ran_log = actions[actions["replicate"] == replicate].reset_index(drop=True)
     assert ran_log["action"].tolist() == page.actions["action"].tolist()
     assert ran_log["step"].tolist() == page.actions["step"].tolist()
+
+
+@pytest.mark.parametrize("name", PAGE_SCENARIOS)
+def test_every_scenario_downloads_as_itself(name: str, tmp_path: Path) -> None:
+    loaded = load_scenario(BUILTIN[name])
+    file = tmp_path / f"{name}.toml"
+    file.write_text(what_if_toml(loaded, 0), encoding="utf-8")
+    again = load_scenario(file)
+    assert again.scenario == loaded.scenario and again.world == loaded.world

@@ -184,6 +184,8 @@ def test_the_page_is_never_stale_and_stays_on_this_machine(app_url: str, tmp_pat
             )
             expect(page.get_by_text("Week 0 of 6")).to_be_visible()
             settled(page, "scenario=mine")
+            # An upload is not in the address: no link claims to show it.
+            expect(page).to_have_url(re.compile(r":\d+/$"))
             assert "Traceback" not in page.locator("body").inner_text()
         finally:
             browser.close()

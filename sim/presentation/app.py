@@ -122,12 +122,15 @@ def Page() -> None:
     now = shown.value
 
     def keep_address() -> None:
-        """The address bar says what the page shows (built-in scenarios only)."""
-        query = settings_query(now.name, now.loaded, now.settings, now.week, now.replicate)
-        if now.name and query != (router.search or ""):
-            router.push(f"{router.path or '/'}?{query}")
+        """The address says what the page shows; a file or an upload it cannot name: none."""
+        query = ""
+        if now.name:
+            query = settings_query(now.name, now.loaded, now.settings, now.week, now.replicate)
+        if query != (router.search or ""):
+            path = router.path or "/"
+            router.push(f"{path}?{query}" if query else path)
 
-    solara.use_effect(keep_address, [now.name, now.settings, now.week, now.replicate])
+    solara.use_effect(keep_address, [now.load, now.settings, now.week, now.replicate])
 
     def show(found: LoadedScenario | None, message: str, name: str = "") -> None:
         shown.set(shown.value.then(found, message, name))

@@ -40,6 +40,7 @@ from sim.presentation.page_text import Bullets, Heading, Paragraph, Table
 from sim.presentation.plot_base import STYLE, Stored
 from sim.presentation.share import settings_query, tables_zip, what_if_toml
 from sim.schema.errors import InputError
+from sim.schema.limits import MAX_REPLICATES
 
 REPLICATES = 5
 KEY = (
@@ -169,7 +170,12 @@ def Main(
         )
         solara.Button("Run to the end", on_click=lambda: week.set(sc.steps), color="primary")
         solara.Button("Reset", on_click=reset, outlined=True)
-        solara.Button("New random run", on_click=lambda: replicate.set(run + 1), outlined=True)
+        solara.Button(
+            "New random run",
+            on_click=lambda: replicate.set(run + 1),
+            outlined=True,
+            disabled=run + 1 >= MAX_REPLICATES,  # a what-if file holds no more replicates
+        )
     with solara.Row(classes=["controls-row"]):
         Heading(f"Week {weeks} of {sc.steps}", 2)
         Paragraph(f"Random run {run + 1} (replicate {run} of seed {sc.seed})")

@@ -19,6 +19,7 @@ from sim.loading.toml_text import toml_document
 from sim.presentation.account import week_of
 from sim.presentation.classroom import MAX_ARMS_FACTOR, Settings, default_settings
 from sim.presentation.plot_base import Stored
+from sim.schema.limits import MAX_REPLICATES
 
 #: Settings fields held per state or tie as numbers, with their largest value in a link.
 NUMBERS = {
@@ -83,7 +84,9 @@ def read_query(search: str | None, loaded: LoadedScenario) -> Shared:
         try:
             if key in ("week", "run"):
                 number = int(text)
-                if not 0 <= number <= (loaded.scenario.steps if key == "week" else 10**6):
+                # A run the downloaded what-if can hold: replicates up to MAX_REPLICATES.
+                top = loaded.scenario.steps if key == "week" else MAX_REPLICATES - 1
+                if not 0 <= number <= top:
                     raise ValueError(text)
                 week, replicate = (number, replicate) if key == "week" else (week, number)
             elif setting in NUMBERS and isinstance(current, dict) and name in current:
