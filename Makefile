@@ -4,11 +4,13 @@
 #               (what CI runs, via .ci/run)
 # For development: make check runs the same checks and the tests not marked slow (no browser,
 # notebooks, wheel build or process pools).
+# For the worksheets: make lab installs JupyterLab into .venv (once) and opens notebooks/ in it.
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
+LAB_STAMP := $(VENV)/.lab-stamp
 
-.PHONY: run test check lint setup browser clean
+.PHONY: run test check lint setup browser clean lab
 
 setup: $(STAMP)
 
@@ -25,6 +27,15 @@ browser:
 	@command -v chromium >/dev/null 2>&1 || [ "$$(id -u)" != 0 ] || \
 		{ apt-get update -qq && apt-get install -y -qq chromium >/dev/null; } || \
 		echo "chromium could not be installed: the browser test will be skipped"
+
+# The lab extra on top of the set-up; again whenever the set-up is redone.
+$(LAB_STAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[app,test,lab]'
+	@touch $(LAB_STAMP)
+
+# JupyterLab serves on localhost only and opens the browser; Ctrl+C stops it.
+lab: $(LAB_STAMP)
+	$(BIN)/jupyter lab --notebook-dir=notebooks
 
 run: $(STAMP)
 	$(BIN)/alliance-sim run karabakh_2020 --out results/karabakh_2020 --force

@@ -1,8 +1,15 @@
 """What happened, for a class: one run told in plain sentences, two settings compared in a table.
 
-:func:`outcome_summary` reads a live model's wars, action log and weekly records;
-:func:`compare` runs two settings of a scenario over the same replicates, and
-:func:`comparison_markdown` puts the result on a slide.
+:func:`outcome_summary` reads the tables of one run (a results folder's, or a live run's from
+:func:`~sim.presentation.live_plot.stored_from_model`), the very tables the page draws and
+offers for download, so the words and the charts cannot disagree. :func:`compare` runs two
+settings of a scenario over the same replicates, and :func:`comparison_markdown` puts the result
+on a slide.
+
+Weeks are counted as the weekly table (``steps.csv``) and every chart count them: row ``step``
+N holds what happened during week N, and row 0 is the start. The action log's ``step`` counts
+the weeks played before an action, so an action at log step k happened in week k + 1
+(:func:`week_of`).
 """
 
 from __future__ import annotations
@@ -13,19 +20,35 @@ import pandas as pd
 
 from sim.experiments.run import run_scenario
 from sim.loading.scenarios import LoadedScenario
-from sim.model.model import AllianceModel
+from sim.presentation.plot_base import Stored
 from sim.schema.columns import CONTROL, GAIN, INTERVENED, column
 
 #: What a state outside the fighting did, by action, as the log's row fills it in.
 VERBS = {
-    "supply_arms": "supplied arms to {other} from week {step}",
-    "intervene": "intervened for {other} in week {step}",
-    "show_of_force": "showed force for {other} from week {step}",
-    "mediate": "mediated from week {step}",
-    "sanction": "used sanctions from week {step}",
-    "pledge_honoured": "honoured its pledge to {other} in week {step}",
-    "pledge_broken": "broke its pledge to {other} in week {step}",
+    "supply_arms": "stepped up arms to {other} from week {week}",
+    "intervene": "intervened for {other} in week {week}",
+    "show_of_force": "showed force for {other} from week {week}",
+    "mediate": "mediated from week {week}",
+    "sanction": "used sanctions from week {week}",
+    "pledge_honoured": "honoured its pledge to {other} in week {week}",
+    "pledge_broken": "broke its pledge to {other} in week {week}",
 }
+#: Scheduled events the account names, by log entry.
+SCHEDULED = {
+    "tie_cut": "Tie {detail} ({state} → {other}) cut in week {week}.",
+    "tie_suspend": "Tie {detail} ({state} → {other}) suspended in week {week}.",
+    "tie_restore": "Tie {detail} ({state} → {other}) restored in week {week}.",
+    "distraction": "{state} busy elsewhere from week {week} ({detail}).",
+}
+
+
+def week_of(step: object) -> int:
+    """The week of an action-log row, as the weekly table and the charts count weeks.
+
+    The log's ``step`` is the number of weeks played before the action, so the action falls
+    in the next week: log step 0 is week 1, shown at week 1 of every chart.
+    """
+    return int(str(step)) + 1
 
 
 def _percent(share: float) -> str:
@@ -33,32 +56,77 @@ def _percent(share: float) -> str:
     return f"{100 * share:.0f}%"
 
 
-def outcome_summary(loaded: LoadedScenario, model: AllianceModel) -> list[str]:
+def _theatre(label: object) -> str:
+    """The theatre of a conflict label such as ``war:Azerbaijan-Armenia@karabakh``."""
+    return str(label).rsplit("@", 1)[-1]
+
+
+def outcome_summary(
+    loaded: LoadedScenario, stored: Stored, replicate: int | None = None
+) -> list[str]:
     """Say in plain words what happened in one run so far, one sentence per line.
 
     Args:
-        loaded: The scenario the model runs (for the theatres' owners).
-        model: A model stepped any number of weeks.
+        loaded: The scenario the run is of (for its states and the theatres' owners).
+        stored: The run's tables (``steps``, ``actions``), as the page draws them.
+        replicate: Which replicate of the tables to tell (default: the first one in them).
 
     Returns:
-        Sentences such as "Azerbaijan attacked Armenia in karabakh in week 0.",
-        "Turkey supplied arms to Azerbaijan from week 0.", "Did not intervene: Iran, Russia.",
-        "Ceasefire in week 6.", from the model's wars, action log and weekly records.
+        Sentences such as "Azerbaijan attacked Armenia in karabakh in week 1.",
+        "Arms delivered: Russia $12m, Turkey $5m.", "Ceasefire in week 7.", with weeks counted
+        as the weekly table counts them (:func:`week_of`). A run without war tells its crises,
+        shows of force and mediation.
     """
-    if not model.wars:
-        return [f"No war in {model.week} week{'s' * (model.week != 1)}."]
-    attacks = [
-        f"{war.attackers[0]} attacked {war.defenders[0]} in {war.theatre} in week {war.start}."
-        for war in model.wars
-    ]
-    fighters = {state for war in model.wars for state in war.primaries}
-    outsiders = sorted(set(model.world.states) - fighters)
+    if replicate is None:
+        replicate = int(stored.steps["replicate"].iloc[0])
+    steps = stored.steps[stored.steps["replicate"] == replicate].sort_values("step")
+    actions = stored.actions
+    if len(actions):
+        actions = actions[actions["replicate"] == replicate]
+    log = [{**row, "week": week_of(row["step"])} for row in actions.to_dict("records")]
+    week = int(steps["step"].iloc[-1])
+    if week == 0:
+        return ["Not started: week 0 is the start, before anything happens."]
+    wars = [row for row in log if row["action"] == "war"]
+    crises = [row for row in log if row["action"] == "mobilise"]
+    fighters = {str(row[side]) for row in wars for side in ("state", "other")}
+    outsiders = sorted(set(loaded.world.states) - fighters)
+    opening = [] if wars else [f"No war in {week} week{'s' * (week != 1)}."]
+    if not wars and not crises:
+        opening = [f"No crisis and no war in {week} week{'s' * (week != 1)}."]
     return [
-        *attacks,
-        *_what_others_did(_first_actions(model.log, fighters), outsiders),
-        *_how_it_ends(model),
-        *_ground(loaded, model),
+        *opening,
+        *_scheduled(log),
+        *_conflicts(log),
+        *_what_others_did(_first_actions(log, fighters), outsiders, bool(wars)),
+        *_deliveries(steps, sorted(loaded.world.states), week),
+        *_how_it_ends(log, steps),
+        *_ground(loaded, steps),
     ]
+
+
+def _scheduled(log: list[dict[str, object]]) -> list[str]:
+    """The scenario's and the settings' cuts, suspensions and distractions, as they came."""
+    return [
+        SCHEDULED[str(row["action"])].format(**row) for row in log if row["action"] in SCHEDULED
+    ]
+
+
+def _conflicts(log: list[dict[str, object]]) -> list[str]:
+    """Crises and wars as they began, and crises as they ended, in the order they came."""
+    lines = []
+    for row in log:
+        where, when = _theatre(row["conflict"]), row["week"]
+        if row["action"] == "mobilise":
+            lines.append(
+                f"{row['state']} mobilised against {row['other']} over {where} "
+                f"in week {when}: a crisis."
+            )
+        elif row["action"] == "stand_down":
+            lines.append(f"{row['state']} stood down in week {when}: the crisis ended without war.")
+        elif row["action"] == "war":
+            lines.append(f"{row['state']} attacked {row['other']} in {where} in week {when}.")
+    return lines
 
 
 def _first_actions(
@@ -73,39 +141,59 @@ def _first_actions(
 
 
 def _what_others_did(
-    first: dict[tuple[str, str], dict[str, object]], outsiders: list[str]
+    first: dict[tuple[str, str], dict[str, object]], outsiders: list[str], war: bool
 ) -> list[str]:
-    """One sentence per state outside the fighting that acted, then who did not intervene."""
+    """One sentence per state outside the fighting that acted; in a war, who stayed out."""
     lines = []
     for state in sorted({state for state, _ in first}):
         done = [VERBS[action].format(**row) for (s, action), row in first.items() if s == state]
         lines.append(f"{state} {'; '.join(done)}.")
     stayed_out = [s for s in outsiders if (s, "intervene") not in first]
-    if stayed_out:
+    if war and stayed_out:
         lines.append(f"Did not intervene: {', '.join(stayed_out)}.")
     return lines
 
 
-def _how_it_ends(model: AllianceModel) -> list[str]:
+def _deliveries(steps: pd.DataFrame, states: list[str], week: int) -> list[str]:
+    """Arms each supplier delivered in weeks 1 to ``week``, largest first (none: no line)."""
+    sent = {
+        state: float(steps[column("arms_out_usd_m", state)].iloc[1:].sum())
+        for state in states
+        if column("arms_out_usd_m", state) in steps
+    }
+    named = [
+        f"{state} ${value:,.0f}m"
+        for state, value in sorted(sent.items(), key=lambda kv: -kv[1])
+        if value > 0.5
+    ]
+    if not named:
+        return [f"No arms delivered in weeks 1 to {week}."]
+    return [f"Arms delivered in weeks 1 to {week}: {', '.join(named)}."]
+
+
+def _how_it_ends(log: list[dict[str, object]], steps: pd.DataFrame) -> list[str]:
     """Ceasefires and capitulations in the order they came, and whether a war goes on."""
     lines = []
-    for row in model.log:
+    ended = 0
+    for row in log:
         if row["action"] == "ceasefire":
+            ended += 1
             keepers = f" ({row['detail']})" if row["detail"] else ""
-            lines.append(f"Ceasefire in week {row['step']}{keepers}.")
+            lines.append(f"Ceasefire in week {row['week']}{keepers}.")
         elif row["action"] == "capitulation":
-            lines.append(f"{row['state']} capitulated in week {row['step']}.")
-    if model.active_wars():
-        lines.append(f"Still at war in week {model.week}.")
+            ended += 1
+            lines.append(f"{row['state']} capitulated in week {row['week']}.")
+    if ended < sum(row["action"] == "war" for row in log):
+        lines.append(f"Still at war in week {int(steps['step'].iloc[-1])}.")
     return lines
 
 
-def _ground(loaded: LoadedScenario, model: AllianceModel) -> list[str]:
+def _ground(loaded: LoadedScenario, steps: pd.DataFrame) -> list[str]:
     """How much of each theatre whose control changed its owner holds, now and at the start."""
     lines = []
-    start, now = model.records[0], model.records[-1]
+    start, now = steps.iloc[0], steps.iloc[-1]
     for name, theatre in loaded.world.theatres.items():
-        before, after = start[column(CONTROL, name)], now[column(CONTROL, name)]
+        before, after = float(start[column(CONTROL, name)]), float(now[column(CONTROL, name)])
         if not math.isclose(before, after, abs_tol=0.005):
             lines.append(
                 f"{theatre.owner} holds {_percent(after)} of {name} "
@@ -162,10 +250,17 @@ def _outcomes(loaded: LoadedScenario, summary: pd.DataFrame) -> dict[str, float]
     return table
 
 
+def comparison_cells(table: pd.DataFrame) -> list[list[str]]:
+    """The cells of a comparison table as text: shares as percentages, weeks with one decimal."""
+    return [
+        [f"{value:.1f}" if "weeks" in str(name) else _percent(value) for value in row]
+        for name, row in table.iterrows()
+    ]
+
+
 def comparison_markdown(table: pd.DataFrame) -> str:
-    """A comparison table as Markdown: shares as percentages, weeks with one decimal."""
+    """A comparison table as Markdown, with the cells of :func:`comparison_cells`."""
     lines = ["| outcome | before | after |", "|:---|---:|---:|"]
-    for name, row in table.iterrows():
-        cells = [f"{value:.1f}" if "weeks" in str(name) else _percent(value) for value in row]
+    for name, cells in zip(table.index, comparison_cells(table), strict=True):
         lines.append(f"| {name} | {' | '.join(cells)} |")
     return "\n".join(lines)

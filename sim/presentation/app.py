@@ -2,150 +2,55 @@
 
 Run it with ``alliance-sim app`` (or ``solara run sim/presentation/app.py``). Every browser
 tab gets its own scenario, settings and model: all state lives in ``use_reactive`` inside the
-components (:func:`Page`, :func:`Main`), never at module level, so a class of students can
-share one server.
+components (:func:`Page`, :func:`~sim.presentation.run_view.Main`), never at module level, so
+a class of students can share one server. The page's scenario, settings, week and run are in
+its address (:mod:`.share`): a reload or a shared link shows the same page.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-import matplotlib as mpl
 import solara
 from solara.toestand import Ref
 
 from sim.loading.builtin import builtin_scenarios
 from sim.loading.scenarios import LoadedScenario, load_scenario
-from sim.model.model import AllianceModel
-from sim.presentation.classroom import (
-    MAX_ARMS_FACTOR,
-    Settings,
-    apply_settings,
-    arms_ties,
-    compare,
-    comparison_markdown,
-    default_settings,
-    event_switches,
-    live_figure,
-    network_now,
-    new_model,
-    open_scenario,
-    open_uploads,
-    outcome_summary,
-    stored_from_model,
-)
-from sim.presentation.plot_base import STYLE
-from sim.schema.errors import InputError
+from sim.presentation.classroom import Settings, default_settings, open_scenario, open_uploads
+from sim.presentation.controls import Info, Levers
+from sim.presentation.page_text import Heading
+from sim.presentation.run_view import Main
+from sim.presentation.share import query_scenario, read_query, settings_query
+from sim.presentation.upload_widget import FileUpload
 from sim.schema.limits import MAX_FILE_BYTES
 
-REPLICATES = 5
-KEY = (
-    "Circle area: military strength (the number under the name); red ring: fighting. "
-    "Thicker lines: stronger ties. Arrows: supplier → recipient, attacker → defender."
-)
-# Large type for a projector at the back of a classroom.
+# Large type for a projector at the back of a classroom; columns stack on a narrow screen.
 CSS = """
 .v-application, .v-label, .v-input, .v-btn, .v-select__selection { font-size: 20px !important; }
-.v-application h1 { font-size: 40px; } .v-application h2 { font-size: 30px; }
-.v-application li, .v-application p, .v-application td, .v-application th { font-size: 22px; }
+.v-application h1 { font-size: 36px; line-height: 1.2; } .v-application h2 { font-size: 28px; }
+.v-application li, .v-application p, .v-application td, .v-application th { font-size: 21px; }
+.v-application h3 { font-size: 23px; font-weight: 600; margin-top: 12px; }
 .v-btn { min-height: 48px; }
 .v-label { opacity: 1 !important; color: #111 !important; }
 .v-application img { max-width: 100%; height: auto; }
-.v-application h3 { font-size: 24px; font-weight: 600; margin-top: 12px; }
-.event-switch .v-input__details { display: none; }
-.event-switch .v-selection-control { min-height: 36px; }
+.v-application img.widget-image { margin: 0; }
+.event-switch .v-input__details, .event-switch .v-messages { display: none; }
+.event-switch { margin-top: 4px !important; }
+.event-switch.is-on .v-label { font-weight: 600; }
+.controls-row { flex-wrap: wrap; gap: 8px; align-items: center; }
+.stale { opacity: 0.25; filter: grayscale(1); }
+.computing { background: #fff3cd; border-left: 6px solid #b8860b; padding: 6px 12px; }
+table { border-collapse: collapse; } td, th { padding: 4px 12px; border-bottom: 1px solid #ccc; }
+td.number { text-align: right; }
+.download-link { border: 1px solid currentColor; border-radius: 4px; padding: 10px 16px;
+  color: #1565c0 !important; text-decoration: none; font-size: 18px; }
 """
 
 
-@solara.component
-def Lever(
-    label: str, value: float, on_value: Callable[[float], None], maximum: float = 1.0
-) -> None:
-    """One slider from 0 to ``maximum`` under its label, which carries the value."""
-    # The label goes above, not beside: beside it, long labels squeeze the slider to a stub.
-    with solara.Column(gap="0px"):
-        solara.Text(label, style={"font-size": "20px"})
-        solara.SliderFloat(
-            "", value=value, on_value=on_value, min=0, max=maximum, step=0.05, thumb_label=False
-        )
-
-
-@solara.component
-def Levers(loaded: LoadedScenario, settings: solara.Reactive[Settings]) -> None:
-    """Sliders and switches; each change becomes the scenario's levers, overrides, events."""
-    s = settings.value
-    # Each handler changes the settings of the moment it is called (settings.value), not those
-    # of this render (s): two quick moves must both count.
-
-    def switch_of(setting: str, key: str) -> Callable[[bool], None]:
-        def on_value(value: bool) -> None:
-            now = settings.value
-            changed = {**getattr(now, setting), key: value}
-            settings.set(dataclasses.replace(now, **{setting: changed}))
-
-        return on_value
-
-    def commitment_of(state: str) -> Callable[[float], None]:
-        def on_value(value: float) -> None:
-            now = settings.value
-            settings.set(dataclasses.replace(now, commitment={**now.commitment, state: value}))
-
-        return on_value
-
-    def arms_of(tie: str) -> Callable[[float], None]:
-        def on_value(value: float) -> None:
-            now = settings.value
-            settings.set(dataclasses.replace(now, arms={**now.arms, tie: value}))
-
-        return on_value
-
-    def risk_of_all(value: float) -> None:
-        every = dict.fromkeys(s.risk_appetite, value)
-        settings.set(dataclasses.replace(settings.value, risk_appetite=every))
-
-    def weight_of_all(value: float) -> None:
-        every = dict.fromkeys(s.economic_weight, value)
-        settings.set(dataclasses.replace(settings.value, economic_weight=every))
-
-    solara.Markdown("### Events (switched on: it happens)")
-    for switch in event_switches(loaded):
-        solara.Switch(
-            label=switch.label,
-            value=bool(getattr(s, switch.setting).get(switch.key, False)),
-            on_value=switch_of(switch.setting, switch.key),
-            classes=["event-switch"],
-        )
-    solara.Markdown("### Honouring pledges (commitment)")
-    for state in sorted(s.commitment):
-        Lever(f"{state}: {s.commitment[state]:.2f}", s.commitment[state], commitment_of(state))
-    solara.Markdown("### Arms support (× scenario volume)")
-    for tie in arms_ties(loaded):
-        factor = s.arms.get(tie.id, 1.0)
-        Lever(
-            f"{tie.source} → {tie.target}: {factor:.2f}×",
-            factor,
-            arms_of(tie.id),
-            MAX_ARMS_FACTOR,
-        )
-    if s.risk_appetite:  # a world has states, but a page must not divide by zero if not
-        solara.Markdown("### Every state")
-        risk = sum(s.risk_appetite.values()) / len(s.risk_appetite)
-        Lever(f"Risk appetite: {risk:.2f}", risk, risk_of_all)
-        weight = sum(s.economic_weight.values()) / len(s.economic_weight)
-        # Up to 3 (or the world's own weight, if larger): a slider never clamps a value.
-        Lever(
-            f"Weight of energy and trade ties: {weight:.2f}",
-            weight,
-            weight_of_all,
-            max(3.0, weight),
-        )
-
-
-def read_drop(file: Any) -> tuple[str, bytes]:
-    """Name and contents of a dropped file, reading no more than one byte past the limit.
+def read_upload(file: Any) -> tuple[str, bytes]:
+    """Name and contents of an uploaded file, reading no more than one byte past the limit.
 
     A file over :data:`~sim.schema.limits.MAX_FILE_BYTES` is refused by
     :func:`~sim.presentation.classroom.open_uploads` without being read to its end.
@@ -155,63 +60,96 @@ def read_drop(file: Any) -> tuple[str, bytes]:
 
 @dataclass(frozen=True)
 class Shown:
-    """What the page shows: a scenario, its settings, the last error line, two counters.
+    """What the page shows: a scenario, its settings, week and run, the last error line.
 
-    ``load`` counts the scenarios loaded: each one (even the same file again) starts at week 0.
-    ``drops`` counts the drops handled: each gives a fresh drop zone, since Solara's ignores a
-    drop of files with the same names and sizes as the last (an edited file dropped again).
+    ``name`` is the built-in scenario's name (``""`` for a file or an upload: the address then
+    names no scenario). ``load`` counts the scenarios loaded: each one (even the same file
+    again) starts afresh. ``drops`` counts the uploads handled: each gives a fresh upload zone,
+    since Solara's ignores files with the same names and sizes as the last (an edited file).
     """
 
     loaded: LoadedScenario
     settings: Settings
+    name: str = ""
+    week: int = 0
+    replicate: int = 0
     error: str = ""
     load: int = 0
     drops: int = 0
 
-    def then(self, found: LoadedScenario | None, message: str, *, drop: bool = False) -> Shown:
-        """What the page shows next: ``found`` as it is, or this with the error ``message``."""
+    def then(
+        self, found: LoadedScenario | None, message: str, name: str = "", *, drop: bool = False
+    ) -> Shown:
+        """What the page shows next: ``found`` at week 0, or this with the error ``message``."""
         drops = self.drops + int(drop)
         if found is None:
             return dataclasses.replace(self, error=message, drops=drops)
-        return Shown(found, default_settings(found), message, self.load + 1, drops)
+        return Shown(found, default_settings(found), name, 0, 0, message, self.load + 1, drops)
+
+    def reset(self) -> Shown:
+        """The scenario as it is, at week 0 of its first run."""
+        return dataclasses.replace(
+            self, settings=default_settings(self.loaded), week=0, replicate=0, error=""
+        )
+
+
+def first_page(search: str | None, builtin: dict[str, Any]) -> Shown:
+    """The page an address asks for: its scenario (a built-in one), settings, week and run."""
+    asked = query_scenario(search)
+    name = asked if asked in builtin else "classroom" if "classroom" in builtin else ""
+    name = name or next(iter(builtin))
+    # A built-in scenario that does not load is a broken installation: the error shows.
+    loaded = load_scenario(builtin[name])
+    shared = read_query(search, loaded)
+    error = shared.refused
+    if asked is not None and asked != name:
+        error = f"(link): no built-in scenario {asked!r}; showing {name!r}"
+    return Shown(loaded, shared.settings, name, shared.week, shared.replicate, error)
 
 
 @solara.component
 def Page() -> None:
-    """The whole page: scenario picker and levers at the side; run, pictures and outcome."""
+    """The whole page: scenario, Info and controls at the side; run, pictures and outcome."""
     solara.Style(CSS)
     solara.Title("alliance-sim classroom")
     builtin = builtin_scenarios()
-    first = "classroom" if "classroom" in builtin else next(iter(builtin))
-    # A built-in scenario that does not load is a broken installation: the error shows.
-    start = solara.use_memo(lambda: load_scenario(builtin[first]), [])
-    initial = solara.use_memo(lambda: Shown(start, default_settings(start)), [])
+    router = solara.use_router()
+    initial = solara.use_memo(lambda: first_page(router.search, builtin), [])
     # The scenario, its settings and the error line change together, in one update: a render
     # between two updates would apply one scenario's settings to another's world.
     shown = solara.use_reactive(initial)
-    settings = Ref(shown.fields.settings)
-    choice = solara.use_reactive(first)
     path_text = solara.use_reactive("")
+    now = shown.value
 
-    def show(found: LoadedScenario | None, message: str) -> None:
-        shown.set(shown.value.then(found, message))
+    def keep_address() -> None:
+        """The address says what the page shows; a file or an upload it cannot name: none."""
+        query = ""
+        if now.name:
+            query = settings_query(now.name, now.loaded, now.settings, now.week, now.replicate)
+        if query != (router.search or ""):
+            path = router.path or "/"
+            router.push(f"{path}?{query}" if query else path)
 
-    def dropped(files: list[Any]) -> None:
+    solara.use_effect(keep_address, [now.load, now.settings, now.week, now.replicate])
+
+    def show(found: LoadedScenario | None, message: str, name: str = "") -> None:
+        shown.set(shown.value.then(found, message, name))
+
+    def uploaded(files: list[Any]) -> None:
         try:
-            found, message = open_uploads([read_drop(file) for file in files])
+            found, message = open_uploads([read_upload(file) for file in files])
         except OSError as exc:  # the browser went away in the middle of the upload
-            found, message = None, f"(upload): could not read the dropped files: {exc}"
+            found, message = None, f"(upload): could not read the files: {exc}"
         shown.set(shown.value.then(found, message, drop=True))
 
-    def pick(name: str) -> None:
-        choice.set(name)
-        show(*open_scenario(builtin[name]))
-
-    with solara.Columns([1, 3]):
+    with solara.ColumnsResponsive(12, large=[3, 9]):
         with solara.Column():
-            solara.Markdown("## Scenario")
+            Heading("Scenario", 2)
             solara.Select(
-                "Built-in scenario", values=list(builtin), value=choice.value, on_value=pick
+                "Built-in scenario",
+                values=list(builtin),
+                value=now.name or None,
+                on_value=lambda name: show(*open_scenario(builtin[name]), name),
             )
             solara.InputText("…or the path of a scenario file", value=path_text)
             solara.Button(
@@ -219,83 +157,22 @@ def Page() -> None:
                 on_click=lambda: show(*open_scenario(path_text.value.strip())),
                 outlined=True,
             )
-            solara.FileDropMultiple(
-                label="…or drop a scenario file here (with its world file, if it has its own)",
-                on_file=dropped,
-                lazy=True,
-            ).key(f"drop-{shown.value.drops}")
-            if shown.value.error:
+            FileUpload(
+                "…or drop a scenario file here (with its world file, if it has its own)",
+                "Upload scenario file…",
+                uploaded,
+            ).key(f"upload-{now.drops}")
+            if now.error:
                 # solara.Error fails with this ipyvuetify (its text= flag); the plain Alert works.
-                solara.v.Alert(type="error", children=[shown.value.error])
-            Levers(shown.value.loaded, settings)
-        # A new scenario gets a new Main (keyed by the load): its run starts at week 0.
-        Main(shown.value.loaded, shown.value.settings).key(f"load-{shown.value.load}")
-
-
-def run_to(loaded: LoadedScenario, weeks: int) -> AllianceModel:
-    """A fresh model of replicate 0 stepped ``weeks`` weeks (the same seed gives the same run)."""
-    model = new_model(loaded)
-    for _ in range(weeks):
-        model.step()
-    return model
-
-
-def checked(loaded: LoadedScenario, settings: Settings) -> tuple[LoadedScenario | None, str]:
-    """The scenario with the settings applied and ``""``, or None and the one-line error."""
-    try:
-        return apply_settings(loaded, settings), ""
-    except InputError as error:
-        return None, str(error)
-
-
-@solara.component
-def Main(loaded: LoadedScenario, settings: Settings) -> None:
-    """Step, run, reset; the network, the weekly plots, the outcome and the comparison."""
-    sc = loaded.scenario
-    # A setting the scenario file could not hold either is one line on the page, as a file is.
-    applied, refused = solara.use_memo(lambda: checked(loaded, settings), [loaded, settings])
-    # The page keeps the week, not the model: a moved slider replays the what-if to the same
-    # week from the same seed, so the class sees the change at the moment they are looking at.
-    week = solara.use_reactive(0)
-    weeks = min(week.value, sc.steps)
-    model = solara.use_memo(
-        lambda: run_to(applied, weeks) if applied is not None else None, [applied, weeks]
-    )
-    # The comparison's Markdown table and the settings it was run for (None: not run yet).
-    nothing: tuple[str, LoadedScenario | None] = ("", None)
-    comparison = solara.use_reactive(nothing)
-
-    # An empty question would be "****", which Markdown draws as a horizontal rule.
-    solara.Markdown(f"# {sc.name}" + (f"\n**{sc.question}**" if sc.question.strip() else ""))
-    if applied is None or model is None:
-        solara.v.Alert(type="error", children=[refused])
-        return
-    what_if = applied
-
-    def run_comparison() -> None:
-        before = apply_settings(loaded, default_settings(loaded))
-        comparison.set((comparison_markdown(compare(before, what_if, REPLICATES)), what_if))
-
-    with solara.Row(style={"align-items": "center"}):
-        solara.Button("Step one week", on_click=lambda: week.set(weeks + 1), color="primary")
-        solara.Button("Run to the end", on_click=lambda: week.set(sc.steps), color="primary")
-        solara.Button("Reset", on_click=lambda: week.set(0), outlined=True)
-        solara.Markdown(f"## Week {model.week} of {sc.steps}")
-    with mpl.rc_context(STYLE):
-        stored = stored_from_model(applied, model)
-        network = network_now(stored)
-        network.supxlabel("")  # the key is written below the picture, in large type
-        with solara.Columns([3, 2]):
-            with solara.Column():
-                solara.FigureMatplotlib(network, dpi=100, format="png")
-                solara.Markdown(KEY)
-            with solara.Column():
-                solara.Markdown("## What happened")
-                lines = outcome_summary(applied, model) if model.week else ["Not started."]
-                solara.Markdown("\n".join(f"- {line}" for line in lines))
-        solara.FigureMatplotlib(live_figure(stored), dpi=100, format="png")
-    solara.Markdown(f"## Before and after the what-if ({REPLICATES} runs each)")
-    solara.Button("Compare with the scenario as it is", on_click=run_comparison, color="primary")
-    table, for_settings = comparison.value
-    if table and for_settings is applied:
-        solara.Markdown(table)
+                solara.v.Alert(type="error", children=[now.error])
+            Info()
+            Levers(now.loaded, Ref(shown.fields.settings))
+        # A new scenario gets a new Main (keyed by the load): its run starts afresh.
+        Main(
+            now.loaded,
+            now.settings,
+            Ref(shown.fields.week),
+            Ref(shown.fields.replicate),
+            lambda: shown.set(shown.value.reset()),
+            now.name or now.loaded.path.stem,
+        ).key(f"load-{now.load}")

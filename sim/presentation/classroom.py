@@ -12,7 +12,7 @@ uploads), :mod:`.account` (a run in plain sentences, two settings compared) and
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 from sim.experiments.run import build_model
@@ -46,6 +46,8 @@ __all__ = [
     "open_uploads",
     "outcome_summary",
     "stored_from_model",
+    "switch_is_on",
+    "with_switch",
 ]
 
 #: How much of a state's capability its "busy elsewhere" switch ties down, unless the scenario
@@ -53,8 +55,8 @@ __all__ = [
 DISTRACTION_LEVEL = 0.5
 #: Largest arms multiplier: three times the scenario's volume.
 MAX_ARMS_FACTOR = 3.0
-#: The settings an on/off switch sets: a state busy elsewhere, or an arms tie cut.
-SwitchSetting = Literal["distracted", "cut"]
+#: The settings an on/off switch sets: a state busy elsewhere, or an arms tie's deliveries.
+SwitchSetting = Literal["distracted", "arms"]
 
 
 @dataclass(frozen=True)
@@ -65,9 +67,9 @@ class Settings:
         commitment: Per state, how far it honours its pledges (0-1).
         risk_appetite: Per state, tolerance of war risk (0-1).
         economic_weight: Per state, weight of energy and trade ties (0-10).
-        arms: Per arms tie id, a multiplier (0-3) of the scenario's volume.
+        arms: Per arms tie id, a multiplier (0-3) of the scenario's volume. 0 is no deliveries
+            at all: the tie is cut in week 0 (a ``tie_cut`` event), as its switch turned off.
         distracted: Per state, whether it is busy elsewhere (a ``distraction`` event).
-        cut: Per arms tie id, whether the tie is cut in week 0 (a ``tie_cut`` event).
     """
 
     commitment: dict[str, float] = field(default_factory=dict)
@@ -75,7 +77,6 @@ class Settings:
     economic_weight: dict[str, float] = field(default_factory=dict)
     arms: dict[str, float] = field(default_factory=dict)
     distracted: dict[str, bool] = field(default_factory=dict)
-    cut: dict[str, bool] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -83,9 +84,9 @@ class Switch:
     """One on/off switch of the page.
 
     Attributes:
-        setting: The :class:`Settings` field it sets (``"distracted"`` or ``"cut"``).
+        setting: The :class:`Settings` field it sets (``"distracted"`` or ``"arms"``).
         key: The state or arms tie id it acts on, a key of that field.
-        label: What switching it on does, in words.
+        label: What happens while it is on, in words (every switch: on = it happens).
     """
 
     setting: SwitchSetting
@@ -104,20 +105,41 @@ def arms_ties(loaded: LoadedScenario) -> list[ArmsTie]:
 
 
 def event_switches(loaded: LoadedScenario) -> list[Switch]:
-    """The on/off switches of a scenario's world: every state busy elsewhere, every arms tie cut.
+    """The on/off switches of a scenario's world: states busy elsewhere, arms deliveries.
 
     One switch per state of the world (in name order) and one per arms tie in force in the
     scenario's year (in world order), so a switch never names a state or tie the world lacks.
-    Each label says what switching it on does.
+    Each label says what happens while the switch is on; every switch has that one sense.
     """
     busy = [
         Switch("distracted", state, f"{state} busy elsewhere")
         for state in sorted(loaded.world.states)
     ]
-    cut = [
-        Switch("cut", tie.id, f"{tie.source} → {tie.target} arms cut") for tie in arms_ties(loaded)
+    arms = [
+        Switch("arms", tie.id, f"{tie.source} → {tie.target} arms deliveries")
+        for tie in arms_ties(loaded)
     ]
-    return busy + cut
+    return busy + arms
+
+
+def switch_is_on(settings: Settings, switch: Switch) -> bool:
+    """Whether ``switch`` is on: its state busy elsewhere, or its arms tie delivering (above 0×)."""
+    if switch.setting == "arms":
+        return settings.arms.get(switch.key, 1.0) > 0
+    return bool(settings.distracted.get(switch.key, False))
+
+
+def with_switch(settings: Settings, switch: Switch, on: bool) -> Settings:
+    """The settings with ``switch`` turned on or off.
+
+    An arms switch and its slider are one setting: off is 0×; on is 1× (the scenario's volume)
+    when it was off, and leaves a volume above 0 as it is.
+    """
+    if switch.setting == "arms":
+        factor = settings.arms.get(switch.key, 1.0)
+        factor = (factor or 1.0) if on else 0.0
+        return replace(settings, arms={**settings.arms, switch.key: factor})
+    return replace(settings, distracted={**settings.distracted, switch.key: on})
 
 
 def _is_cut(event: Event, tie: str) -> bool:
@@ -139,7 +161,7 @@ def default_settings(loaded: LoadedScenario) -> Settings:
     """The settings that leave a scenario as it is: its levers, volumes and events.
 
     A state is ``distracted`` if the scenario has it busy elsewhere at some level above 0; an
-    arms tie is ``cut`` if the scenario suspends or cuts it in week 0.
+    arms tie is at 0× if the scenario suspends or cuts it in week 0, else at 1×.
 
     Args:
         loaded: A loaded scenario.
@@ -153,12 +175,14 @@ def default_settings(loaded: LoadedScenario) -> Settings:
         commitment={s: st.commitment.value for s, st in states.items()},
         risk_appetite={s: st.risk_appetite.value for s, st in states.items()},
         economic_weight={s: st.economic_weight.value for s, st in states.items()},
-        arms={tie.id: 1.0 for tie in arms_ties(loaded)},
+        arms={
+            tie.id: 0.0 if any(_is_cut(e, tie.id) for e in events) else 1.0
+            for tie in arms_ties(loaded)
+        },
         distracted={
             s: any(isinstance(e, Distraction) and e.state == s and e.level > 0 for e in events)
             for s in sorted(states)
         },
-        cut={tie.id: any(_is_cut(e, tie.id) for e in events) for tie in arms_ties(loaded)},
     )
 
 
@@ -166,7 +190,6 @@ def _check_keys(loaded: LoadedScenario, settings: Settings) -> None:
     """Every state and tie the switches and arms sliders name is one the page offers."""
     allowed = {
         "distracted": sorted(loaded.world.states),
-        "cut": [tie.id for tie in arms_ties(loaded)],
         "arms": [tie.id for tie in arms_ties(loaded)],
     }
     for setting, names in allowed.items():
@@ -183,10 +206,10 @@ def _check_keys(loaded: LoadedScenario, settings: Settings) -> None:
 def _events(loaded: LoadedScenario, settings: Settings) -> list[dict[str, object]]:
     """The scenario's timeline with the switches applied, as scenario-file tables.
 
-    A switch turned on adds its event in week 0 (a ``distraction`` at
-    :data:`DISTRACTION_LEVEL` for the whole run, a ``tie_cut``); a switch turned off that the
-    scenario had on removes the scenario's events behind it. Switches left as the scenario has
-    them change nothing.
+    A state switched busy adds a ``distraction`` at :data:`DISTRACTION_LEVEL` in week 0 for the
+    whole run; an arms tie at 0× adds a ``tie_cut`` in week 0, so nothing is delivered on it.
+    A state switched calm, or a tie the scenario stops in week 0 set above 0×, removes the
+    scenario's events behind it. Settings left as the scenario has them change nothing.
     """
     base = default_settings(loaded)
     events = list(loaded.scenario.events)
@@ -201,8 +224,9 @@ def _events(loaded: LoadedScenario, settings: Settings) -> list[dict[str, object
             added.append(
                 {"step": 0, "kind": "distraction", "state": state, "level": DISTRACTION_LEVEL}
             )
-    for tie, cut in settings.cut.items():
-        if bool(cut) == base.cut.get(tie, False):
+    for tie, factor in settings.arms.items():
+        cut = float(factor) == 0.0
+        if cut == (base.arms.get(tie, 1.0) == 0.0):
             continue
         if cut:
             added.append({"step": 0, "kind": "tie_cut", "tie": tie})
@@ -242,7 +266,8 @@ def apply_settings(loaded: LoadedScenario, settings: Settings) -> LoadedScenario
             raise InputError(
                 loaded.path, f"arms.{tie.id}", f"must be 0 to {MAX_ARMS_FACTOR} (got {factor})"
             )
-        if factor != 1.0:
+        # 0x is no deliveries: a cut (see _events), the scenario's own volume left as it is.
+        if factor not in (0.0, 1.0):
             overrides[f"ties.{tie.id}.volume_usd_m"] = factor * tie.volume_usd_m.value
     events = _events(loaded, settings)
     return with_changes(loaded, levers=levers, overrides=overrides, events=events)

@@ -23,25 +23,33 @@ from sim.presentation.network_plot import (
 )
 from sim.presentation.plot_base import Stored
 from sim.presentation.timeseries_plot import panel_control, panel_counts, panel_escalation
+from sim.schema.columns import ACTION_COLUMNS, NETWORK_COLUMNS
 
 
-def stored_from_model(loaded: LoadedScenario, model: AllianceModel) -> Stored:
+def stored_from_model(loaded: LoadedScenario, model: AllianceModel, replicate: int = 0) -> Stored:
     """The tables of one live run, shaped like a results folder, for the figure modules.
 
     Args:
         loaded: The scenario the model runs (for its name).
         model: A model stepped any number of weeks.
+        replicate: The replicate the model is, for the tables' ``replicate`` column.
 
     Returns:
-        A :class:`~sim.presentation.plot_base.Stored` of replicate 0, with the network of the
-        current week.
+        A :class:`~sim.presentation.plot_base.Stored` of that replicate, with the network of
+        the current week.
     """
+    tag = {"replicate": replicate}
     return Stored(
         name=loaded.scenario.name,
-        steps=pd.DataFrame([{"replicate": 0, **row} for row in model.records]),
-        summary=pd.DataFrame([{"replicate": 0, **summarise_run(model)}]),
-        actions=pd.DataFrame([{"replicate": 0, **row} for row in model.log]),
-        network=pd.DataFrame([{"replicate": 0, **row} for row in model.network_snapshot()]),
+        steps=pd.DataFrame([{**tag, **row} for row in model.records]),
+        summary=pd.DataFrame([{**tag, **summarise_run(model)}]),
+        actions=pd.DataFrame(
+            [{**tag, **row} for row in model.log], columns=["replicate", *ACTION_COLUMNS]
+        ),
+        network=pd.DataFrame(
+            [{**tag, **row} for row in model.network_snapshot()],
+            columns=["replicate", *NETWORK_COLUMNS],
+        ),
     )
 
 

@@ -1,0 +1,280 @@
+"""The run on the classroom page: step, play, reset; the pictures, the account, the comparison.
+
+Everything slow (the run, its two pictures, the comparison's runs) is worked out in a thread
+(``solara.use_thread``), so a click changes the page at once: until the new run is ready, the
+previous one is dimmed under a "working out" line, and a comparison made for other settings
+is gone. Each result carries the settings it is of, and the page shows a result as current
+only if they are the settings of the controls.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import matplotlib as mpl
+import pandas as pd
+import solara
+from matplotlib.figure import Figure
+from solara.alias import rv as v
+from solara.util import CancelledError
+
+from sim.loading.scenarios import LoadedScenario
+from sim.model.model import AllianceModel
+from sim.presentation.account import comparison_cells
+from sim.presentation.classroom import (
+    Settings,
+    apply_settings,
+    compare,
+    default_settings,
+    live_figure,
+    network_now,
+    new_model,
+    outcome_summary,
+    stored_from_model,
+)
+from sim.presentation.page_text import Bullets, Heading, Paragraph, Table
+from sim.presentation.plot_base import STYLE, Stored
+from sim.presentation.share import settings_query, tables_zip, what_if_toml
+from sim.schema.errors import InputError
+from sim.schema.limits import MAX_REPLICATES
+
+REPLICATES = 5
+KEY = (
+    "Circle area: military strength (the number under the name); red ring: fighting. "
+    "Thicker lines: stronger ties. Arrows: supplier → recipient, attacker → defender."
+)
+
+
+def run_to(loaded: LoadedScenario, weeks: int, replicate: int = 0) -> AllianceModel:
+    """A fresh model of one replicate stepped ``weeks`` weeks (same seed, same run)."""
+    model = new_model(loaded, replicate)
+    for _ in range(weeks):
+        model.step()
+    return model
+
+
+def checked(loaded: LoadedScenario, settings: Settings) -> tuple[LoadedScenario | None, str]:
+    """The scenario with the settings applied and ``""``, or None and the one-line error."""
+    try:
+        return apply_settings(loaded, settings), ""
+    except InputError as error:
+        return None, str(error)
+
+
+def png(figure: Figure) -> bytes:
+    """A figure as PNG bytes, at the size the page has always shown."""
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=100)
+    return buffer.getvalue()
+
+
+def draw(stored: Stored) -> tuple[bytes, bytes]:
+    """The two pictures of a live run: the network now, and the run week by week."""
+    with mpl.rc_context(STYLE):
+        network = network_now(stored)
+        network.supxlabel("")  # the key is written below the picture, in large type
+        return png(network), png(live_figure(stored))
+
+
+@dataclass(frozen=True)
+class View:
+    """One run as the page shows it, with the settings it is of."""
+
+    applied: LoadedScenario
+    replicate: int
+    week: int
+    stored: Stored
+    lines: list[str]
+    network: bytes
+    weekly: bytes
+    tables: bytes
+    what_if: str
+
+    def of(self, applied: LoadedScenario | None, replicate: int, week: int) -> bool:
+        """Whether this is the run of these settings (the very scenario object, not a copy)."""
+        return self.applied is applied and (self.replicate, self.week) == (replicate, week)
+
+
+def work_out(applied: LoadedScenario, replicate: int, week: int, cancel: threading.Event) -> View:
+    """Run, tell and draw one run; give up as soon as the page has moved on."""
+    stored = stored_from_model(applied, run_to(applied, week, replicate), replicate)
+    lines = outcome_summary(applied, stored)
+    if cancel.is_set():
+        raise CancelledError()
+    network, weekly = draw(stored)
+    tables, what_if = tables_zip(stored), what_if_toml(applied, replicate)
+    return View(applied, replicate, week, stored, lines, network, weekly, tables, what_if)
+
+
+@solara.component
+def Main(
+    loaded: LoadedScenario,
+    settings: Settings,
+    week: solara.Reactive[int],
+    replicate: solara.Reactive[int],
+    on_reset: Callable[[], None],
+    name: str,
+) -> None:
+    """Step, play, reset, new run; the network, the weekly plots, the outcome, the comparison."""
+    sc = loaded.scenario
+    # A setting the scenario file could not hold either is one line on the page, as a file is.
+    applied, refused = solara.use_memo(lambda: checked(loaded, settings), [loaded, settings])
+    # The page keeps the week, not the model: a moved slider replays the what-if to the same
+    # week from the same seed, so the class sees the change at the moment they are looking at.
+    weeks, run = min(week.value, sc.steps), replicate.value
+    playing = solara.use_reactive(False)
+    pause = solara.use_reactive(1.0)
+
+    def job(cancel: threading.Event) -> View | None:
+        return None if applied is None else work_out(applied, run, weeks, cancel)
+
+    result = solara.use_thread(job, [applied, run, weeks], intrusive_cancel=False)
+    view = result.value
+    fresh = (
+        result.state == solara.ResultState.FINISHED
+        and view is not None
+        and view.of(applied, run, weeks)
+    )
+
+    def tick(cancel: threading.Event) -> None:
+        """While playing, the next week after a pause, once this one is on the page."""
+        if not (playing.value and fresh):
+            return
+        if weeks >= sc.steps:
+            playing.set(False)
+        elif not cancel.wait(pause.value):
+            week.set(weeks + 1)
+
+    solara.use_thread(tick, [playing.value, fresh, weeks], intrusive_cancel=False)
+
+    def reset() -> None:
+        playing.set(False)
+        on_reset()
+
+    Heading(sc.name, 1)
+    if sc.question.strip():
+        Paragraph(sc.question, bold=True)
+    if applied is None:
+        solara.v.Alert(type="error", children=[refused])
+        return
+    with solara.Row(classes=["controls-row"]):
+        solara.Button("Step one week", on_click=lambda: week.set(min(weeks + 1, sc.steps)))
+        solara.Button(
+            "Pause" if playing.value else "Play",
+            on_click=lambda: playing.set(not playing.value),
+            color="primary",
+        )
+        solara.Button("Run to the end", on_click=lambda: week.set(sc.steps), color="primary")
+        solara.Button("Reset", on_click=reset, outlined=True)
+        solara.Button(
+            "New random run",
+            on_click=lambda: replicate.set(run + 1),
+            outlined=True,
+            disabled=run + 1 >= MAX_REPLICATES,  # a what-if file holds no more replicates
+        )
+    with solara.Row(classes=["controls-row"]):
+        Heading(f"Week {weeks} of {sc.steps}", 2)
+        Paragraph(f"Random run {run + 1} (replicate {run} of seed {sc.seed})")
+    solara.SliderFloat(
+        f"Pause between weeks when playing: {pause.value:.1f} s",
+        value=pause,
+        min=0.0,
+        max=3.0,
+        step=0.1,
+    )
+    if result.state == solara.ResultState.ERROR:
+        solara.v.Alert(type="error", children=[f"{name}: could not run: {result.error}"])
+    elif not fresh:
+        solara.v.Html(
+            tag="p",
+            class_="computing",
+            children=[f"Working out week {weeks} with these settings… (dimmed: the previous run)"],
+        )
+    if view is not None:
+        # The run's own settings as the address writes them: one can check that they are the
+        # controls' (the browser tests do).
+        Shown(view, fresh, settings_query(name, loaded, settings, weeks, run) if fresh else "")
+    if fresh and view is not None:
+        Downloads(view, name)
+    Comparison(loaded, applied)
+
+
+def data_link(data: bytes, mime: str) -> str:
+    """A ``data:`` address holding ``data``: a link to it downloads without any request."""
+    return f"data:{mime};base64,{base64.b64encode(data).decode()}"
+
+
+@solara.component
+def Downloads(view: View, name: str) -> None:
+    """The shown run's tables and its what-if as a scenario file, as download links."""
+    # Links to data: addresses, not solara.FileDownload, whose button does not show with this
+    # ipyvuetify; the files are small (a run's tables, one scenario file).
+    files = {
+        "Download the run's tables (CSV)": (
+            f"{name}_run{view.replicate}_week{view.week}.zip",
+            data_link(view.tables, "application/zip"),
+        ),
+        "Download the what-if (scenario file)": (
+            f"{name}_what_if_run{view.replicate}.toml",
+            data_link(view.what_if.encode(), "application/toml"),
+        ),
+    }
+    with solara.Row(classes=["controls-row"]):
+        for label, (filename, address) in files.items():
+            v.Html(
+                tag="a",
+                attributes={"href": address, "download": filename},
+                class_="download-link",
+                children=[label],
+            )
+
+
+@solara.component
+def Shown(view: View, fresh: bool, query: str) -> None:
+    """A run's pictures and account; dimmed unless it is the run of the controls' settings.
+
+    ``query`` (the settings as the address gives them) goes in the ``data-query`` attribute.
+    """
+    with v.Html(tag="div", class_="fresh" if fresh else "stale", attributes={"data-query": query}):
+        with solara.ColumnsResponsive(12, large=[7, 5]):
+            with solara.Column():
+                solara.Image(view.network, width="100%")
+                Paragraph(KEY)
+            with solara.Column():
+                Heading("What happened", 2)
+                Bullets(view.lines)
+        solara.Image(view.weekly, width="100%")
+
+
+@solara.component
+def Comparison(loaded: LoadedScenario, applied: LoadedScenario) -> None:
+    """Five runs of the scenario as it is beside five of the what-if, on request."""
+    # The what-if the comparison was asked for (None: not asked).
+    asked: solara.Reactive[LoadedScenario | None] = solara.use_reactive(None)
+
+    def job(cancel: threading.Event) -> tuple[LoadedScenario, pd.DataFrame] | None:
+        what_if = asked.value
+        if what_if is None:
+            return None
+        before = apply_settings(loaded, default_settings(loaded))
+        return what_if, compare(before, what_if, REPLICATES)
+
+    result = solara.use_thread(job, [asked.value], intrusive_cancel=False)
+    Heading(f"Before and after the what-if ({REPLICATES} runs each)", 2)
+    solara.Button(
+        "Compare with the scenario as it is",
+        on_click=lambda: asked.set(applied),
+        color="primary",
+    )
+    # Asked for other settings than the controls' now: nothing to show until asked again.
+    if asked.value is not applied:
+        return
+    done = result.value
+    if result.state == solara.ResultState.FINISHED and done is not None and done[0] is applied:
+        Table(done[1], "outcome", comparison_cells(done[1]))
+    else:
+        Paragraph(f"Running {REPLICATES} + {REPLICATES} runs…")
