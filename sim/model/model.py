@@ -469,7 +469,7 @@ class AllianceModel(mesa.Model):
             after = self.arms_flow[tie.id] = rules.relax(before, target, rate)
             changed |= abs(after - before) > 1e-9
         if changed:
-            self.net.reindex()
+            self.net.reweigh_arms()
 
     def relax_trust(self) -> None:
         """Trust drifts back towards each pledge's stated strength (reputations fade)."""

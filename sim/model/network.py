@@ -124,6 +124,8 @@ class TieNetwork:
         #: Active arms ties by supplier, in tie order.
         self.arms_from: dict[str, list[ArmsTie]] = defaultdict(list)
         self.mediators: list[MediationTie] = []
+        #: Where each active arms tie's weight sits in its pair's list of positive weights.
+        self._arms_slots: list[tuple[ArmsTie, Pair, int]] = []
         full_trade = self.world.param("trade_full_turnover_bn")
         for tie in self.active():
             # A tie weighs once per pair, however many directions it runs in.
@@ -139,6 +141,7 @@ class TieNetwork:
                         self.allies[b].add(a)
                         self.pledges.append((tie, a, b))
                 case "arms":
+                    self._arms_slots.append((tie, pair, len(positive[pair])))
                     positive[pair].append(self._arms_strength(tie))
                     self.arms.append(tie)
                     self.arms_from[tie.source].append(tie)
@@ -157,6 +160,7 @@ class TieNetwork:
                     rivalry[pair].append(tie.intensity.value)
                 case "mediation":
                     self.mediators.append(tie)
+        self._positive = positive
         self.bond = _symmetric(positive)
         self.hostility = _symmetric(rivalry)
         self.dependence = {pair: noisy_or(ws) for pair, ws in depends.items()}
@@ -170,6 +174,21 @@ class TieNetwork:
             name: noisy_or(by_state.get(name, ())) for name in self.world.states
         }
         self._signed: dict[frozenset[frozenset[str]], frozenset[tuple[str, str, int]]] = {}
+
+    def reweigh_arms(self) -> None:
+        """Update the bonds after arms flows changed, the ties in force being the same.
+
+        Each arms pair's weights are combined again in the order :meth:`reindex` listed them,
+        so the bonds are those a full reindex would give, at a fraction of its cost (a war
+        changes the flows every week).
+        """
+        changed: dict[Pair, None] = {}
+        for tie, pair, slot in self._arms_slots:
+            self._positive[pair][slot] = self._arms_strength(tie)
+            changed[pair] = None
+        for a, b in changed:
+            self.bond[a, b] = self.bond[b, a] = noisy_or(self._positive[a, b])
+        self._signed = {}
 
     def signed_edges(self, at_war: set[frozenset[str]]) -> frozenset[tuple[str, str, int]]:
         """Return the signed network as ``(a, b, sign)`` triples with ``a < b``.
