@@ -477,10 +477,10 @@ class AllianceModel(mesa.Model):
             return
         decay = self.param("trust_decay")
         trust = self.trust
-        for tie, pledger, protege in self.net.pledges:
-            key = (tie.id, pledger, protege)
-            stated = tie.strength.value
-            trust[key] = rules.relax(trust[key], stated, decay)
+        for key, stated in self.net.stated_trust:
+            value = trust[key]
+            if value != stated:  # trust at its stated strength stays there: skip the update
+                trust[key] = rules.relax(value, stated, decay)
 
     def network_snapshot(self) -> list[dict[str, object]]:
         """Ties in force now, one row per directed pair, plus war pairs (kind ``war``)."""

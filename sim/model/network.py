@@ -120,6 +120,8 @@ class TieNetwork:
         self.allies: dict[str, set[str]] = defaultdict(set)
         self.neighbours: dict[str, set[str]] = defaultdict(set)
         self.pledges: list[tuple[AllianceTie, str, str]] = []
+        #: Each pledge's key in the trust table and the strength its tie states.
+        self.stated_trust: list[tuple[tuple[str, str, str], float]] = []
         self.arms: list[ArmsTie] = []
         #: Active arms ties by supplier, in tie order.
         self.arms_from: dict[str, list[ArmsTie]] = defaultdict(list)
@@ -140,6 +142,7 @@ class TieNetwork:
                         self.allies[a].add(b)
                         self.allies[b].add(a)
                         self.pledges.append((tie, a, b))
+                        self.stated_trust.append(((tie.id, a, b), tie.strength.value))
                 case "arms":
                     self._arms_slots.append((tie, pair, len(positive[pair])))
                     positive[pair].append(self._arms_strength(tie))
