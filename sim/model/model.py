@@ -121,16 +121,19 @@ class AllianceModel(mesa.Model):
 
     def projection(self, state: str, conflict: War | Crisis) -> float:
         """Strength a third party can bring to a conflict: a share, less without a border."""
-        members = {m for side in conflict.sides() for m in side}
-        reach = 1.0 if self.net.neighbours[state] & members else self.param("reach_without_border")
+        attackers, defenders = conflict.sides()
+        neighbours = self.net.neighbours[state]
+        bordering = not (neighbours.isdisjoint(attackers) and neighbours.isdisjoint(defenders))
+        reach = 1.0 if bordering else self.param("reach_without_border")
         return rules.projected_force(self.strength(state), self.param("projection_share"), reach)
 
     def shows_for(self, conflict: War | Crisis, state: str) -> float:
         """Strength added to ``state``'s side by this week's shows of force for it."""
+        showing = conflict.shows.get(state)
+        if not showing:  # the usual case, asked for every side's force in every utility
+            return 0.0
         effect = self.param("show_of_force_effect")
-        return sum(
-            effect * self.projection(s, conflict) for s in sorted(conflict.shows.get(state, ()))
-        )
+        return sum(effect * self.projection(s, conflict) for s in sorted(showing))
 
     def side_force(self, war: War, side: list[str]) -> float:
         """Fighting strength of a coalition: members' remaining force plus shows of force."""
