@@ -128,10 +128,14 @@ class TieNetwork:
         self.mediators: list[MediationTie] = []
         #: Where each active arms tie's weight sits in its pair's list of positive weights.
         self._arms_slots: list[tuple[ArmsTie, Pair, int]] = []
+        #: Ties in force and the directed pairs each stands for, in tie order (the snapshot's rows).
+        self.directed: list[tuple[Tie, str, str]] = []
         full_trade = self.world.param("trade_full_turnover_bn")
         for tie in self.active():
+            self.directed += [(tie, source, target) for source, target in tie.pairs()]
             # A tie weighs once per pair, however many directions it runs in.
-            pair = (min(tie.source, tie.target), max(tie.source, tie.target))
+            a, b = tie.source, tie.target
+            pair = (a, b) if a <= b else (b, a)
             # Dispatch on the ``kind`` tag: a class pattern on a pydantic model goes through
             # ABCMeta.__instancecheck__, which dominated reindexing large worlds.
             match tie.kind:
@@ -247,8 +251,7 @@ class TieNetwork:
                 "weight": self.tie_weight(tie, source, target, trust),
                 "tie": tie.id,
             }
-            for tie in self.active()
-            for source, target in tie.pairs()
+            for tie, source, target in self.directed
         ]
         for war in wars:
             label = war.label()
