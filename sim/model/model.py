@@ -452,8 +452,9 @@ class AllianceModel(mesa.Model):
         self.delivered = dict.fromkeys(self.world.states, 0.0)
         changed = False
         keep = 1.0 - 1.0 / WEEKS_PER_YEAR
-        for state in self.arms_stock:
-            self.arms_stock[state] *= keep
+        stock = self.arms_stock
+        for state, units in stock.items():
+            stock[state] = units * keep
         if not self.net.arms:
             return
         # Parameters read once a week, not once per tie (each read is a dict and a pydantic
@@ -465,12 +466,13 @@ class AllianceModel(mesa.Model):
         for tie in self.net.arms:
             surge = (tie.source, tie.target) in self.surging
             volume = tie.volume_usd_m.value / WEEKS_PER_YEAR * (surge_factor if surge else 1.0)
-            self.arms_stock[tie.target] += rules.weighted_volume(volume, tie.precision, precision)
+            stock[tie.target] += rules.weighted_volume(volume, tie.precision, precision)
             self.delivered[tie.source] += volume
             target = min(1.0, volume * WEEKS_PER_YEAR / full_volume)
             before = self.arms_tie_strength(tie)
-            after = self.arms_flow[tie.id] = rules.relax(before, target, rate)
-            changed |= abs(after - before) > 1e-9
+            if before != target:  # a steady flow is at its target already: relax leaves it
+                after = self.arms_flow[tie.id] = rules.relax(before, target, rate)
+                changed |= abs(after - before) > 1e-9
         if changed:
             self.net.reweigh_arms()
 
