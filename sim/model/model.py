@@ -44,6 +44,8 @@ class AllianceModel(mesa.Model):
     ) -> None:
         super().__init__(rng=rng)
         self.world = world
+        #: The world's model parameters, read once: the rules ask for them a thousand times a run.
+        self.params = {name: figure.value for name, figure in world.model.items()}
         #: The calendar: the run starts in ``start_year`` and ``year`` advances every 52 weeks.
         self.start_year = year if year is not None else world.meta.year
         self.year = self.start_year
@@ -100,8 +102,8 @@ class AllianceModel(mesa.Model):
 
     # --- observations the agents read ----------------------------------------------------------
     def param(self, name: str) -> float:
-        """Return a model parameter of the world."""
-        return self.world.model[name].value
+        """Return a model parameter of the world (as it was when the model was built)."""
+        return self.params[name]
 
     def active_wars(self) -> list[War]:
         """Return the wars still being fought."""
