@@ -187,15 +187,23 @@ class TieNetwork:
 
         Each arms pair's weights are combined again in the order :meth:`reindex` listed them,
         so the bonds are those a full reindex would give, at a fraction of its cost (a war
-        changes the flows every week).
+        changes the flows every week). The signed edges computed so far stay valid unless a
+        bond's sign changed.
         """
         changed: dict[Pair, None] = {}
         for tie, pair, slot in self._arms_slots:
             self._positive[pair][slot] = self._arms_strength(tie)
             changed[pair] = None
+        signs_kept = True
         for a, b in changed:
-            self.bond[a, b] = self.bond[b, a] = noisy_or(self._positive[a, b])
-        self._signed = {}
+            before = self.bond[a, b]
+            after = self.bond[a, b] = self.bond[b, a] = noisy_or(self._positive[a, b])
+            # A bond enters the signed network only through its sign against the pair's
+            # hostility, or against 1 while the pair is at war (signed_edges).
+            for hostile in (self.hostility.get((a, b), 0.0), 1.0):
+                signs_kept &= pair_sign(before, hostile) == pair_sign(after, hostile)
+        if not signs_kept:
+            self._signed = {}
 
     def signed_edges(self, at_war: set[frozenset[str]]) -> frozenset[tuple[str, str, int]]:
         """Return the signed network as ``(a, b, sign)`` triples with ``a < b``.
