@@ -1,29 +1,33 @@
-"""Time one run of the built-in ``baseline`` scenario against a bare-Mesa floor.
+"""Time one run of the built-in ``baseline`` and ``karabakh_2020`` scenarios against bare Mesa.
 
-The *model* is ``sim.experiments.run.run_replicate(loaded, replicate)`` on
-``scenarios/baseline.toml`` (6 states, 26 weekly steps): construction of
-:class:`sim.model.model.AllianceModel`, the network
-snapshots at steps 0 and 26, and 26 calls of ``model.step()``.
+The *model* is ``sim.experiments.run.run_replicate(loaded, replicate)`` on a scenario:
+construction of :class:`sim.model.model.AllianceModel`, the network snapshots of the
+scenario's ``plots.network_steps`` (default: the first and last step), and one call of
+``model.step()`` per week. Two scenarios are timed: ``baseline`` (6 states, 26 weeks of
+peace) and ``karabakh_2020`` (the same states, 12 weeks, a war from week 0).
 
-The *floor* is the least a Mesa model of the same size does: a :class:`mesa.Model` with 6
-agents, seeded the same way (``sim.experiments.run.replicate_rng``), stepped 26 times; each
-step every agent ``decide``s (reads three attributes, draws one random number) through
-``model.agents.do("decide")``, and the model appends one dict of per-agent values to
-``records`` (the minimal per-step data recording).
+The *floor* is the least a Mesa model of the same size does: a :class:`mesa.Model` with one
+agent per state of the scenario, seeded the same way (``sim.experiments.run.replicate_rng``),
+stepped as many weeks; each step every agent ``decide``s (reads three attributes, draws one
+random number) through ``model.agents.do("decide")``, and the model appends one dict of
+per-agent values to ``records`` (the minimal per-step data recording).
 
-Both are timed in one process with :func:`time.perf_counter`, interleaved in batches (the
-order alternates batch by batch, ``gc.collect()`` before each batch); the table shows the
-median and the minimum over batches of the mean time per run, and the ratio model / floor.
-The project's target is a ratio of at most 3.
+All four (each scenario and its floor) are timed in one process with
+:func:`time.perf_counter`, interleaved in batches (the order rotates batch by batch,
+``gc.collect()`` before each batch); the table shows the median and the minimum over batches
+of the mean time per run, and each scenario's ratio to its own floor. The project's target is
+a ratio of at most 3.
 
-Further sections time construction and stepping separately, break one run down by phase of
-``AllianceModel.step``, and compare ``run_scenario`` (which adds the pandas tables and the
-per-run summary) with bare ``run_replicate``. ``--profile`` runs cProfile over 200 baseline
-runs and prints the top 15 functions by cumulative and by self time.
+Further sections, for one scenario (``--scenario``, default ``baseline``), time construction
+and stepping separately, break one run down by phase of ``AllianceModel.step``, and compare
+``run_scenario`` (which adds the pandas tables and the per-run summary) with bare
+``run_replicate``. ``--profile`` runs cProfile over 200 runs of that scenario and prints the
+top 15 functions by cumulative and by self time.
 
 Usage::
 
-    .venv/bin/python benchmarks/bench_baseline.py [--repeats N] [--batches B] [--quick] [--profile]
+    .venv/bin/python benchmarks/bench_baseline.py [--repeats N] [--batches B] [--quick]
+        [--scenario NAME] [--profile]
 """
 
 from __future__ import annotations
@@ -42,6 +46,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -54,7 +59,9 @@ from sim.loading.scenarios import LoadedScenario, load_scenario
 from sim.model.model import AllianceModel
 
 ROOT = Path(__file__).resolve().parents[1]
-BASELINE = ROOT / "scenarios" / "baseline.toml"
+SCENARIOS = ROOT / "scenarios"
+#: The scenarios of the whole-run table: a peaceful run and a war.
+HEADLINE = ("baseline", "karabakh_2020")
 TARGET_RATIO = 3.0
 PROFILE_RUNS = 200
 TOP = 15
@@ -108,8 +115,9 @@ class FloorModel(mesa.Model):
 
 @dataclass(frozen=True)
 class Workload:
-    """The baseline scenario and the matching floor parameters."""
+    """A scenario and the matching floor parameters."""
 
+    name: str
     loaded: LoadedScenario
     names: list[str]
     steps: int
@@ -117,12 +125,12 @@ class Workload:
     replicates: int
 
     def run_model(self, i: int) -> AllianceModel:
-        """One baseline run (replicate ``i`` modulo the scenario's replicate count)."""
+        """One run (replicate ``i`` modulo the scenario's replicate count)."""
         model, _ = run_replicate(self.loaded, i % self.replicates)
         return model
 
     def build_model(self, i: int) -> AllianceModel:
-        """Construct the baseline model exactly as ``run_replicate`` does, without stepping it."""
+        """Construct the model exactly as ``run_replicate`` does, without stepping it."""
         sc = self.loaded.scenario
         return AllianceModel(
             self.loaded.world,
@@ -141,7 +149,7 @@ class Workload:
                 snapshots += model.network_snapshot()
 
     def build_floor(self, i: int) -> FloorModel:
-        """Construct the floor model, seeded like the baseline replicate ``i``."""
+        """Construct the floor model, seeded like the scenario's replicate ``i``."""
         return FloorModel(self.names, replicate_rng(self.seed, i % self.replicates))
 
     def step_floor(self, model: FloorModel) -> None:
@@ -168,11 +176,11 @@ def build_empty(i: int) -> EmptyModel:
     return EmptyModel(rng=replicate_rng(0, i))
 
 
-def workload() -> Workload:
-    """Load the baseline scenario and size the floor to it."""
-    loaded = load_scenario(BASELINE)
+def workload(name: str) -> Workload:
+    """Load a built-in scenario and size the floor to it (its states and weeks)."""
+    loaded = load_scenario(SCENARIOS / f"{name}.toml")
     sc = loaded.scenario
-    return Workload(loaded, sorted(loaded.world.states), sc.steps, sc.seed, sc.replicates)
+    return Workload(name, loaded, sorted(loaded.world.states), sc.steps, sc.seed, sc.replicates)
 
 
 # --- timing ------------------------------------------------------------------------------------
@@ -243,42 +251,45 @@ def print_table(title: str, rows: list[Timing], floor: Timing | None = None) -> 
 
 
 # --- sections ----------------------------------------------------------------------------------
-def headline(w: Workload, repeats: int, batches: int) -> tuple[Timing, Timing]:
-    """Time a whole baseline run against a whole floor run."""
-    model, floor = interleaved(
-        {
-            "baseline run (run_replicate)": lambda: batch_ms(w.run_model, repeats),
-            "floor run (bare Mesa)": lambda: batch_ms(w.run_floor, repeats),
-        },
-        batches,
-    )
-    print_table(
-        f"Whole run: {len(w.names)} agents, {w.steps} steps ({batches} batches x {repeats} runs)",
-        [model, floor],
-        floor,
-    )
-    ratio = model.median / floor.median
-    verdict = "MET" if ratio <= TARGET_RATIO else "NOT MET"
-    print(
-        f"  target ratio <= {TARGET_RATIO:g}x: {verdict} (median ratio {ratio:.2f}x, "
-        f"{model.median / w.steps * 1e3:.0f} us vs {floor.median / w.steps * 1e3:.0f} us "
-        f"per step including construction)"
-    )
-    return model, floor
+def headline(workloads: Sequence[Workload], repeats: int, batches: int) -> None:
+    """Time whole runs of each scenario against a whole floor run of its size, interleaved."""
+    jobs: dict[str, Callable[[], float]] = {}
+    for w in workloads:
+        jobs[f"{w.name} run (run_replicate)"] = partial(batch_ms, w.run_model, repeats)
+        jobs[f"{w.name} floor (bare Mesa)"] = partial(batch_ms, w.run_floor, repeats)
+    rows = interleaved(jobs, batches)
+    print(f"\nWhole run ({batches} batches x {repeats} runs, all rows interleaved)")
+    print(f"  {'':<34}{'median ms':>11}{'min ms':>10}{'ratio (med)':>13}{'ratio (min)':>13}")
+    for w, model, floor in zip(workloads, rows[::2], rows[1::2], strict=True):
+        for row in (model, floor):
+            print(
+                f"  {row.label:<34}{row.median:>11.3f}{row.best:>10.3f}"
+                f"{row.median / floor.median:>12.2f}x{row.best / floor.best:>12.2f}x"
+            )
+        ratio = model.median / floor.median
+        verdict = "MET" if ratio <= TARGET_RATIO else "NOT MET"
+        print(
+            f"  {w.name}: {len(w.names)} agents, {w.steps} steps; target ratio <= "
+            f"{TARGET_RATIO:g}x: {verdict} (median ratio {ratio:.2f}x, "
+            f"{model.median / w.steps * 1e3:.0f} us vs {floor.median / w.steps * 1e3:.0f} us "
+            f"per step including construction)"
+        )
 
 
 def construction_vs_stepping(w: Workload, repeats: int, batches: int) -> None:
     """Time construction alone and stepping alone (on models built beforehand, untimed)."""
     rows = interleaved(
         {
-            "baseline: construct": lambda: batch_ms(w.build_model, repeats),
-            "baseline: 26 steps + 2 snapshots": lambda: prepared_batch_ms(
+            f"{w.name}: construct": lambda: batch_ms(w.build_model, repeats),
+            f"{w.name}: {w.steps} steps + snapshots": lambda: prepared_batch_ms(
                 w.build_model, w.step_model, repeats
             ),
             "floor: construct": lambda: batch_ms(w.build_floor, repeats),
-            "floor: 26 steps": lambda: prepared_batch_ms(w.build_floor, w.step_floor, repeats),
+            f"floor: {w.steps} steps": lambda: prepared_batch_ms(
+                w.build_floor, w.step_floor, repeats
+            ),
             "empty mesa.Model: construct": lambda: batch_ms(build_empty, repeats),
-            "empty mesa.Model: 26 steps": lambda: prepared_batch_ms(
+            f"empty mesa.Model: {w.steps} steps": lambda: prepared_batch_ms(
                 build_empty, lambda m: [m.step() for _ in range(w.steps)], repeats
             ),
         },
@@ -374,7 +385,7 @@ def wrapper_overhead(calls: int = 20_000) -> float:
 
 
 def phases(w: Workload, repeats: int, batches: int) -> None:
-    """Break a baseline run down by phase (instrumented; wrapper overhead subtracted)."""
+    """Break a run down by phase (instrumented; wrapper overhead subtracted)."""
     construct = "construct (incl. record of step 0)"
     glue = "mesa step machinery + step() glue"
     totals: dict[str, float] = defaultdict(float)
@@ -392,7 +403,7 @@ def phases(w: Workload, repeats: int, batches: int) -> None:
     totals[glue] = run - sum(v for k, v in totals.items() if k != construct)
     total = run + totals[construct]
     print(
-        f"\nPhases of a baseline run (instrumented, mean of {runs} runs, "
+        f"\nPhases of a {w.name} run (instrumented, mean of {runs} runs, "
         f"{overhead / runs * 1e6:.0f} us/run of timer overhead subtracted)"
     )
     for label, seconds in sorted(totals.items(), key=lambda kv: -kv[1]):
@@ -430,7 +441,7 @@ def path_prefixes() -> set[str]:
 
 
 def profile(w: Workload, runs: int = PROFILE_RUNS) -> None:
-    """cProfile ``runs`` baseline runs; print the top functions by cumulative and self time."""
+    """cProfile ``runs`` runs; print the top functions by cumulative and self time."""
     w.run_model(0)
     profiler = cProfile.Profile()
     profiler.enable()
@@ -446,7 +457,7 @@ def profile(w: Workload, runs: int = PROFILE_RUNS) -> None:
             body = body.replace(prefix, "")
         start = body.find("   ncalls")
         print(
-            f"\ncProfile, {runs} baseline runs, top {TOP} by {title} time "
+            f"\ncProfile, {runs} {w.name} runs, top {TOP} by {title} time "
             f"(profiler overhead inflates call-heavy code):"
         )
         print(body[start:].rstrip())
@@ -458,7 +469,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--repeats", type=int, default=50, help="runs per timed batch (50)")
     parser.add_argument("--batches", type=int, default=15, help="timed batches (15)")
     parser.add_argument(
-        "--profile", action="store_true", help=f"also cProfile {PROFILE_RUNS} baseline runs"
+        "--scenario",
+        default=HEADLINE[0],
+        choices=HEADLINE,
+        help=f"scenario of the breakdown sections and the profile ({HEADLINE[0]})",
+    )
+    parser.add_argument(
+        "--profile", action="store_true", help=f"also cProfile {PROFILE_RUNS} runs of --scenario"
     )
     parser.add_argument(
         "--quick", action="store_true", help="whole-run table only (skip breakdown sections)"
@@ -466,13 +483,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.repeats < 1 or args.batches < 1:
         parser.error("--repeats and --batches must be >= 1")
-    w = workload()
+    workloads = {name: workload(name) for name in HEADLINE}
+    w = workloads[args.scenario]
     print(
-        f"alliance-sim baseline benchmark: python {platform.python_version()}, "
+        f"alliance-sim run-cost benchmark: python {platform.python_version()}, "
         f"mesa {mesa.__version__}, numpy {np.__version__}, {platform.machine()}, "
         f"{os.cpu_count()} cpus, sim from {Path(sim.model.metrics.__file__).parents[1]}"
     )
-    headline(w, args.repeats, args.batches)
+    headline(list(workloads.values()), args.repeats, args.batches)
     if not args.quick:
         construction_vs_stepping(w, args.repeats, args.batches)
         phases(w, args.repeats, max(1, args.batches // 3))

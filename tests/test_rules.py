@@ -94,6 +94,32 @@ def test_logit_choice_frequencies_match_probabilities(
     assert np.all(np.abs(counts / n - p) <= 5 * sigma + 2.0 / n)
 
 
+@FAST
+@given(st.lists(utility, min_size=1, max_size=13), rationality, st.data())
+def test_logit_choice_is_the_draw_on_the_cumulative_logit_probabilities(
+    us: list[float], lam: float, data: st.DataObject
+) -> None:
+    # The choice is computed on Python floats for speed; it must pick exactly the option that
+    # numpy's cumulative probabilities give for the same draw (up to 13 options: numpy sums
+    # 8 or more values pairwise), or a run's results would change. Draws that land exactly on
+    # a boundary between options catch a cumulative probability off by one rounding.
+    cumulative = np.cumsum(rules.logit_probabilities(us, lam))
+    k = data.draw(st.integers(0, len(us) - 1))
+    on_boundary = float(cumulative[k] / cumulative[-1])
+    draw = data.draw(
+        st.one_of(st.floats(0.0, 1.0, exclude_max=True), st.just(on_boundary)).filter(
+            lambda x: x < 1.0
+        )
+    )
+    expected = int(np.searchsorted(cumulative, draw * cumulative[-1], side="right"))
+
+    class Fixed:
+        def random(self) -> float:
+            return draw
+
+    assert rules.logit_choice(us, lam, cast(np.random.Generator, Fixed())) == expected
+
+
 def test_logit_choice_uses_one_draw_and_never_picks_an_impossible_option() -> None:
     a, b = np.random.default_rng(3), np.random.default_rng(3)
     rules.logit_choice([0.0, 1.0, 2.0], 1.0, a)

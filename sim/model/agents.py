@@ -113,7 +113,8 @@ class StateAgent(mesa.Agent):
     def _bystander_posture(self, conflict: War | Crisis) -> Choice:
         """Abstain, show force, sanction, intervene or mediate (ODD 7.5)."""
         m = self.model
-        options = [Choice("abstain", conflict)]
+        # (action, beneficiary, opponent): only the option chosen becomes a Choice.
+        options: list[tuple[Action, str | None, str | None]] = [("abstain", None, None)]
         utilities = [0.0]
         sides = conflict.sides()
         for side, other in (sides, sides[::-1]):
@@ -122,19 +123,22 @@ class StateAgent(mesa.Agent):
             pledged = self.obligation(conflict, side) if isinstance(conflict, War) else 0.0
             if value <= 0.0 and pledged == 0.0:
                 continue  # no tie, interest or pledge draws it to this side: not an option
-            options.append(Choice("show_of_force", conflict, friend, foe))
+            options.append(("show_of_force", friend, foe))
             utilities.append(self._show_of_force(value))
-            options.append(Choice("sanction", conflict, friend, foe))
+            options.append(("sanction", friend, foe))
             utilities.append(self._sanction(value, foe))
             if isinstance(conflict, War) and self.may_intervene(conflict, side, other):
-                options.append(Choice("intervene", conflict, friend, foe))
+                options.append(("intervene", friend, foe))
                 utilities.append(self._intervention(conflict, side, other, value, pledged))
         if isinstance(conflict, War):
             for role in m.net.mediators:
                 if role.source == self.name and set(role.parties) == set(conflict.primaries):
-                    options.append(Choice("mediate", conflict))
+                    options.append(("mediate", None, None))
                     utilities.append(self._mediation(role.strength.value, conflict))
-        return options[rules.logit_choice(utilities, m.param("logit_lambda"), m.rng)]
+        action, beneficiary, opponent = options[
+            rules.logit_choice(utilities, m.param("logit_lambda"), m.rng)
+        ]
+        return Choice(action, conflict, beneficiary, opponent)
 
     def _show_of_force(self, value: float) -> float:
         m = self.model
@@ -193,14 +197,14 @@ class StateAgent(mesa.Agent):
     def _arms_supply(self, war: War) -> Choice | None:
         """Surge arms to one belligerent it supplies, or not (ODD 7.6)."""
         m = self.model
-        options: list[Choice] = []
+        options: list[tuple[str, str]] = []  # (beneficiary, opponent)
         utilities: list[float] = []
         for tie in m.net.arms_from.get(self.name, ()):
             side = war.side_of(tie.target)
             if side is None or war.side_of(self.name) == 1 - side:
                 continue
             foe = war.sides()[1 - side][0]
-            options.append(Choice("supply_arms", war, tie.target, foe))
+            options.append((tie.target, foe))
             utilities.append(
                 rules.arms_surge_utility(
                     self.support_value(tie.target, foe),
@@ -211,7 +215,7 @@ class StateAgent(mesa.Agent):
         if not options:
             return None
         chosen = rules.logit_choice([0.0, *utilities], m.param("logit_lambda"), m.rng)
-        return options[chosen - 1] if chosen else None
+        return Choice("supply_arms", war, *options[chosen - 1]) if chosen else None
 
     def _fight_or_settle(self, war: War) -> Choice:
         """Continue or seek a ceasefire (ODD 7.7)."""
@@ -242,8 +246,10 @@ class StateAgent(mesa.Agent):
             war_weariness=m.param("war_weariness"),
         )
         settle = rules.settle_utility(m.param("ceasefire_bonus"), m.mediation_factor(war))
-        options = [Choice("continue", war), Choice("settle", war)]
-        return options[rules.logit_choice([fight, settle], m.param("logit_lambda"), m.rng)]
+        options: tuple[Action, Action] = ("continue", "settle")
+        return Choice(
+            options[rules.logit_choice([fight, settle], m.param("logit_lambda"), m.rng)], war
+        )
 
     def _challenge(self, crisis: Crisis) -> Choice:
         """Attack, hold or stand down, against the target's expected coalition (ODD 7.8)."""
@@ -261,7 +267,10 @@ class StateAgent(mesa.Agent):
                 base_cost=m.param("war_cost"),
                 risk=self.risk_factor,
             )
-        options = [Choice("hold", crisis), Choice("stand_down", crisis)]
+        options: list[tuple[Action, str | None, str | None]] = [
+            ("hold", None, None),
+            ("stand_down", None, None),
+        ]
         utilities = [
             rules.hold_utility(
                 attack,
@@ -272,6 +281,9 @@ class StateAgent(mesa.Agent):
             rules.stand_down_utility(m.param("stand_down_cost")),
         ]
         if attack is not None:
-            options.append(Choice("attack", crisis, self.name, crisis.target))
+            options.append(("attack", self.name, crisis.target))
             utilities.append(attack)
-        return options[rules.logit_choice(utilities, m.param("logit_lambda"), m.rng)]
+        action, beneficiary, opponent = options[
+            rules.logit_choice(utilities, m.param("logit_lambda"), m.rng)
+        ]
+        return Choice(action, crisis, beneficiary, opponent)

@@ -68,15 +68,15 @@ def signed_edges(model: AllianceModel) -> frozenset[tuple[str, str, int]]:
 
 
 @lru_cache(maxsize=256)
-def _control_column(theatre: str) -> str:
-    """Column name of a theatre's control, built once per theatre."""
-    return column(CONTROL, theatre)
+def _control_columns(theatres: tuple[str, ...]) -> tuple[str, ...]:
+    """Column names of the theatres' control, built once per set of theatres."""
+    return tuple(column(CONTROL, theatre) for theatre in theatres)
 
 
 @lru_cache(maxsize=256)
-def _state_columns(name: str) -> tuple[str, ...]:
-    """Column names of one state's weekly metrics, in row order."""
-    return tuple(column(metric, name) for metric in STATE_METRICS)
+def _state_columns(names: tuple[str, ...]) -> tuple[tuple[str, ...], ...]:
+    """Column names of each state's weekly metrics, in row order, built once per set of states."""
+    return tuple(tuple(column(metric, name) for metric in STATE_METRICS) for name in names)
 
 
 def conflicts_of_the_week(model: AllianceModel) -> tuple[list[War], list[Crisis]]:
@@ -124,7 +124,8 @@ def war_weeks(model: AllianceModel) -> int:
 
 def record_step(model: AllianceModel) -> dict[str, float]:
     """Return this week's metrics as one flat row."""
-    share, frustration, walk, triangles = _balance_of(tuple(model.states), signed_edges(model))
+    names = tuple(model.states)
+    share, frustration, walk, triangles = _balance_of(names, signed_edges(model))
     wars, crises = conflicts_of_the_week(model)
     row: dict[str, float] = {
         "step": model.week,
@@ -145,23 +146,27 @@ def record_step(model: AllianceModel) -> dict[str, float]:
         "pledges_honoured": model.pledges_honoured,
         "reliability": reliability(model.pledges_honoured, model.pledges_due),
     }
-    for theatre, control in model.control.items():
-        row[_control_column(theatre)] = control
-    # Who is doing what, gathered once per week rather than once per state.
-    members = [(w, m) for w in wars for m in (*w.attackers, *w.defenders)]
-    fighting = {m for _, m in members}
-    intervening = {m for w, m in members if m not in w.primaries}
-    conflicts: list[War | Crisis] = [*wars, *crises]
-    showing = {s for c in conflicts for group in c.shows.values() for s in group}
-    mediating = {s for w in wars for s in w.mediating}
+    row.update(zip(_control_columns(tuple(model.control)), model.control.values(), strict=True))
+    # Who is doing what, gathered once per week rather than once per state (nobody, in peace).
+    fighting: set[str] = set()
+    intervening: set[str] = set()
+    showing: set[str] = set()
+    mediating: set[str] = set()
+    if wars or crises:
+        members = [(w, m) for w in wars for m in (*w.attackers, *w.defenders)]
+        fighting = {m for _, m in members}
+        intervening = {m for w, m in members if m not in w.primaries}
+        conflicts: list[War | Crisis] = [*wars, *crises]
+        showing = {s for c in conflicts for group in c.shows.values() for s in group}
+        mediating = {s for w in wars for s in w.mediating}
     dependence = model.net.dependence_of
-    for name in model.states:
-        keys = _state_columns(name)
-        row[keys[0]] = int(name in fighting)
-        row[keys[1]] = int(name in intervening)
-        row[keys[2]] = int(name in showing)
-        row[keys[3]] = int(name in mediating)
-        row[keys[4]] = model.delivered[name]
+    delivered = model.delivered
+    for name, keys in zip(names, _state_columns(names), strict=True):
+        row[keys[0]] = 1 if name in fighting else 0
+        row[keys[1]] = 1 if name in intervening else 0
+        row[keys[2]] = 1 if name in showing else 0
+        row[keys[3]] = 1 if name in mediating else 0
+        row[keys[4]] = delivered[name]
         # sum() over no wars is the int 0; skip building the generator in peace.
         row[keys[5]] = sum(w.losses.get(name, 0.0) for w in model.wars) if model.wars else 0
         row[keys[6]] = model.strength(name)

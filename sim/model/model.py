@@ -44,6 +44,8 @@ class AllianceModel(mesa.Model):
     ) -> None:
         super().__init__(rng=rng)
         self.world = world
+        #: The world's model parameters, read once: the rules ask for them a thousand times a run.
+        self.params = {name: figure.value for name, figure in world.model.items()}
         #: The calendar: the run starts in ``start_year`` and ``year`` advances every 52 weeks.
         self.start_year = year if year is not None else world.meta.year
         self.year = self.start_year
@@ -100,8 +102,8 @@ class AllianceModel(mesa.Model):
 
     # --- observations the agents read ----------------------------------------------------------
     def param(self, name: str) -> float:
-        """Return a model parameter of the world."""
-        return self.world.model[name].value
+        """Return a model parameter of the world (as it was when the model was built)."""
+        return self.params[name]
 
     def active_wars(self) -> list[War]:
         """Return the wars still being fought."""
@@ -121,16 +123,19 @@ class AllianceModel(mesa.Model):
 
     def projection(self, state: str, conflict: War | Crisis) -> float:
         """Strength a third party can bring to a conflict: a share, less without a border."""
-        members = {m for side in conflict.sides() for m in side}
-        reach = 1.0 if self.net.neighbours[state] & members else self.param("reach_without_border")
+        attackers, defenders = conflict.sides()
+        neighbours = self.net.neighbours[state]
+        bordering = not (neighbours.isdisjoint(attackers) and neighbours.isdisjoint(defenders))
+        reach = 1.0 if bordering else self.param("reach_without_border")
         return rules.projected_force(self.strength(state), self.param("projection_share"), reach)
 
     def shows_for(self, conflict: War | Crisis, state: str) -> float:
         """Strength added to ``state``'s side by this week's shows of force for it."""
+        showing = conflict.shows.get(state)
+        if not showing:  # the usual case, asked for every side's force in every utility
+            return 0.0
         effect = self.param("show_of_force_effect")
-        return sum(
-            effect * self.projection(s, conflict) for s in sorted(conflict.shows.get(state, ()))
-        )
+        return sum(effect * self.projection(s, conflict) for s in sorted(showing))
 
     def side_force(self, war: War, side: list[str]) -> float:
         """Fighting strength of a coalition: members' remaining force plus shows of force."""
@@ -449,8 +454,9 @@ class AllianceModel(mesa.Model):
         self.delivered = dict.fromkeys(self.world.states, 0.0)
         changed = False
         keep = 1.0 - 1.0 / WEEKS_PER_YEAR
-        for state in self.arms_stock:
-            self.arms_stock[state] *= keep
+        stock = self.arms_stock
+        for state, units in stock.items():
+            stock[state] = units * keep
         if not self.net.arms:
             return
         # Parameters read once a week, not once per tie (each read is a dict and a pydantic
@@ -462,14 +468,15 @@ class AllianceModel(mesa.Model):
         for tie in self.net.arms:
             surge = (tie.source, tie.target) in self.surging
             volume = tie.volume_usd_m.value / WEEKS_PER_YEAR * (surge_factor if surge else 1.0)
-            self.arms_stock[tie.target] += rules.weighted_volume(volume, tie.precision, precision)
+            stock[tie.target] += rules.weighted_volume(volume, tie.precision, precision)
             self.delivered[tie.source] += volume
             target = min(1.0, volume * WEEKS_PER_YEAR / full_volume)
             before = self.arms_tie_strength(tie)
-            after = self.arms_flow[tie.id] = rules.relax(before, target, rate)
-            changed |= abs(after - before) > 1e-9
+            if before != target:  # a steady flow is at its target already: relax leaves it
+                after = self.arms_flow[tie.id] = rules.relax(before, target, rate)
+                changed |= abs(after - before) > 1e-9
         if changed:
-            self.net.reindex()
+            self.net.reweigh_arms()
 
     def relax_trust(self) -> None:
         """Trust drifts back towards each pledge's stated strength (reputations fade)."""
@@ -477,10 +484,10 @@ class AllianceModel(mesa.Model):
             return
         decay = self.param("trust_decay")
         trust = self.trust
-        for tie, pledger, protege in self.net.pledges:
-            key = (tie.id, pledger, protege)
-            stated = tie.strength.value
-            trust[key] = rules.relax(trust[key], stated, decay)
+        for key, stated in self.net.stated_trust:
+            value = trust[key]
+            if value != stated:  # trust at its stated strength stays there: skip the update
+                trust[key] = rules.relax(value, stated, decay)
 
     def network_snapshot(self) -> list[dict[str, object]]:
         """Ties in force now, one row per directed pair, plus war pairs (kind ``war``)."""

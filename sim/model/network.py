@@ -120,14 +120,22 @@ class TieNetwork:
         self.allies: dict[str, set[str]] = defaultdict(set)
         self.neighbours: dict[str, set[str]] = defaultdict(set)
         self.pledges: list[tuple[AllianceTie, str, str]] = []
+        #: Each pledge's key in the trust table and the strength its tie states.
+        self.stated_trust: list[tuple[tuple[str, str, str], float]] = []
         self.arms: list[ArmsTie] = []
         #: Active arms ties by supplier, in tie order.
         self.arms_from: dict[str, list[ArmsTie]] = defaultdict(list)
         self.mediators: list[MediationTie] = []
+        #: Where each active arms tie's weight sits in its pair's list of positive weights.
+        self._arms_slots: list[tuple[ArmsTie, Pair, int]] = []
+        #: Ties in force and the directed pairs each stands for, in tie order (the snapshot's rows).
+        self.directed: list[tuple[Tie, str, str]] = []
         full_trade = self.world.param("trade_full_turnover_bn")
         for tie in self.active():
+            self.directed += [(tie, source, target) for source, target in tie.pairs()]
             # A tie weighs once per pair, however many directions it runs in.
-            pair = (min(tie.source, tie.target), max(tie.source, tie.target))
+            a, b = tie.source, tie.target
+            pair = (a, b) if a <= b else (b, a)
             # Dispatch on the ``kind`` tag: a class pattern on a pydantic model goes through
             # ABCMeta.__instancecheck__, which dominated reindexing large worlds.
             match tie.kind:
@@ -138,7 +146,9 @@ class TieNetwork:
                         self.allies[a].add(b)
                         self.allies[b].add(a)
                         self.pledges.append((tie, a, b))
+                        self.stated_trust.append(((tie.id, a, b), tie.strength.value))
                 case "arms":
+                    self._arms_slots.append((tie, pair, len(positive[pair])))
                     positive[pair].append(self._arms_strength(tie))
                     self.arms.append(tie)
                     self.arms_from[tie.source].append(tie)
@@ -157,6 +167,7 @@ class TieNetwork:
                     rivalry[pair].append(tie.intensity.value)
                 case "mediation":
                     self.mediators.append(tie)
+        self._positive = positive
         self.bond = _symmetric(positive)
         self.hostility = _symmetric(rivalry)
         self.dependence = {pair: noisy_or(ws) for pair, ws in depends.items()}
@@ -170,6 +181,29 @@ class TieNetwork:
             name: noisy_or(by_state.get(name, ())) for name in self.world.states
         }
         self._signed: dict[frozenset[frozenset[str]], frozenset[tuple[str, str, int]]] = {}
+
+    def reweigh_arms(self) -> None:
+        """Update the bonds after arms flows changed, the ties in force being the same.
+
+        Each arms pair's weights are combined again in the order :meth:`reindex` listed them,
+        so the bonds are those a full reindex would give, at a fraction of its cost (a war
+        changes the flows every week). The signed edges computed so far stay valid unless a
+        bond's sign changed.
+        """
+        changed: dict[Pair, None] = {}
+        for tie, pair, slot in self._arms_slots:
+            self._positive[pair][slot] = self._arms_strength(tie)
+            changed[pair] = None
+        signs_kept = True
+        for a, b in changed:
+            before = self.bond[a, b]
+            after = self.bond[a, b] = self.bond[b, a] = noisy_or(self._positive[a, b])
+            # A bond enters the signed network only through its sign against the pair's
+            # hostility, or against 1 while the pair is at war (signed_edges).
+            for hostile in (self.hostility.get((a, b), 0.0), 1.0):
+                signs_kept &= pair_sign(before, hostile) == pair_sign(after, hostile)
+        if not signs_kept:
+            self._signed = {}
 
     def signed_edges(self, at_war: set[frozenset[str]]) -> frozenset[tuple[str, str, int]]:
         """Return the signed network as ``(a, b, sign)`` triples with ``a < b``.
@@ -225,8 +259,7 @@ class TieNetwork:
                 "weight": self.tie_weight(tie, source, target, trust),
                 "tie": tie.id,
             }
-            for tie in self.active()
-            for source, target in tie.pairs()
+            for tie, source, target in self.directed
         ]
         for war in wars:
             label = war.label()
