@@ -3,7 +3,10 @@
 Every week each state lists its options about each conflict, values each with the utilities
 of :mod:`sim.model.rules` (docs/ODD.md 7.4-7.8) from what it observes of the model, and picks
 one by logit choice. Agents only read the model's state; the model carries the choices out
-after all have chosen, so the order in which agents choose does not matter.
+after all have chosen, so the order in which agents choose does not matter. Listing the
+options (:meth:`StateAgent.decisions`) and drawing one are separate, so the options and their
+utilities can be shown to a person, who may choose for the state instead
+(:meth:`sim.model.model.AllianceModel.choose`, docs/ODD.md 7.16).
 """
 
 from __future__ import annotations
@@ -30,6 +33,27 @@ class Choice:
     beneficiary: str | None = None
     opponent: str | None = None
 
+    def label(self) -> str:
+        """The option in words, unique in its decision: ``intervene (Armenia vs Azerbaijan)``."""
+        if self.beneficiary is None:
+            return self.action
+        return f"{self.action} ({self.beneficiary} vs {self.opponent})"
+
+
+@dataclass(frozen=True)
+class Decision:
+    """One decision a state faces this week: its options and the model's utility of each.
+
+    ``key`` names it for the week: the conflict's label, with `` arms`` added for the choice
+    whether to surge arms into a war (a state outside the war may face both about one war).
+    ``surge`` marks that choice, whose ``abstain`` option means "no surge".
+    """
+
+    key: str
+    options: tuple[Choice, ...]
+    utilities: tuple[float, ...]
+    surge: bool = False
+
 
 class StateAgent(mesa.Agent):
     """A state in the alliance network."""
@@ -50,23 +74,43 @@ class StateAgent(mesa.Agent):
         """Multiplier on war costs (:func:`sim.model.rules.risk_factor`)."""
         return rules.risk_factor(self.lever("risk_appetite"))
 
-    def decide(self) -> None:
-        """Choose this week's actions for every active war and crisis."""
-        self.choices = []
+    def decisions(self) -> list[Decision]:
+        """This week's decisions about every active war and crisis (reads the model, draws none)."""
+        found: list[Decision] = []
         for war in self.model.active_wars():
             if self.name in war.primaries:
-                self.choices.append(self._fight_or_settle(war))
+                found.append(self._fight_or_settle(war))
             elif war.side_of(self.name) is None:
-                self.choices.append(self._bystander_posture(war))
+                found.append(self._bystander_posture(war))
             if self.name not in war.primaries:
                 arms = self._arms_supply(war)
                 if arms is not None:
-                    self.choices.append(arms)
+                    found.append(arms)
         for crisis in self.model.active_crises():
             if crisis.challenger == self.name:
-                self.choices.append(self._challenge(crisis))
+                found.append(self._challenge(crisis))
             elif crisis.target != self.name:
-                self.choices.append(self._bystander_posture(crisis))
+                found.append(self._bystander_posture(crisis))
+        return found
+
+    def decide(self) -> None:
+        """Choose this week's actions: a person's choice where one was made, else by logit.
+
+        A person's choice whose option has gone by the time the state decides (a scheduled
+        event changed the situation) is dropped, and the state chooses for itself.
+        """
+        held = self.model.chosen.pop(self.name, {})
+        self.choices = []
+        for decision in self.decisions():
+            choice = held.get(decision.key)
+            if choice not in decision.options:
+                index = rules.logit_choice(
+                    decision.utilities, self.model.param("logit_lambda"), self.model.rng
+                )
+                choice = decision.options[index]
+            assert choice is not None
+            if not (decision.surge and choice.action == "abstain"):
+                self.choices.append(choice)
 
     # --- what the state observes ---------------------------------------------------------------
     def support_value(self, friend: str, foe: str) -> float:
@@ -110,7 +154,7 @@ class StateAgent(mesa.Agent):
         return rules.may_join(allied, delays, war.start, self.model.week)
 
     # --- choices ------------------------------------------------------------------------------
-    def _bystander_posture(self, conflict: War | Crisis) -> Choice:
+    def _bystander_posture(self, conflict: War | Crisis) -> Decision:
         """Abstain, show force, sanction, intervene or mediate (ODD 7.5)."""
         m = self.model
         options = [Choice("abstain", conflict)]
@@ -134,7 +178,7 @@ class StateAgent(mesa.Agent):
                 if role.source == self.name and set(role.parties) == set(conflict.primaries):
                     options.append(Choice("mediate", conflict))
                     utilities.append(self._mediation(role.strength.value, conflict))
-        return options[rules.logit_choice(utilities, m.param("logit_lambda"), m.rng)]
+        return Decision(conflict.label(), tuple(options), tuple(utilities))
 
     def _show_of_force(self, value: float) -> float:
         m = self.model
@@ -190,11 +234,11 @@ class StateAgent(mesa.Agent):
             economic_weight=self.lever("economic_weight"),
         )
 
-    def _arms_supply(self, war: War) -> Choice | None:
+    def _arms_supply(self, war: War) -> Decision | None:
         """Surge arms to one belligerent it supplies, or not (ODD 7.6)."""
         m = self.model
-        options: list[Choice] = []
-        utilities: list[float] = []
+        options = [Choice("abstain", war)]
+        utilities = [0.0]
         for tie in m.net.arms_from.get(self.name, ()):
             side = war.side_of(tie.target)
             if side is None or war.side_of(self.name) == 1 - side:
@@ -208,12 +252,11 @@ class StateAgent(mesa.Agent):
                     risk=self.risk_factor,
                 )
             )
-        if not options:
+        if len(options) == 1:
             return None
-        chosen = rules.logit_choice([0.0, *utilities], m.param("logit_lambda"), m.rng)
-        return options[chosen - 1] if chosen else None
+        return Decision(f"{war.label()} arms", tuple(options), tuple(utilities), surge=True)
 
-    def _fight_or_settle(self, war: War) -> Choice:
+    def _fight_or_settle(self, war: War) -> Decision:
         """Continue or seek a ceasefire (ODD 7.7)."""
         m = self.model
         side = war.side_of(self.name)
@@ -242,10 +285,10 @@ class StateAgent(mesa.Agent):
             war_weariness=m.param("war_weariness"),
         )
         settle = rules.settle_utility(m.param("ceasefire_bonus"), m.mediation_factor(war))
-        options = [Choice("continue", war), Choice("settle", war)]
-        return options[rules.logit_choice([fight, settle], m.param("logit_lambda"), m.rng)]
+        options = (Choice("continue", war), Choice("settle", war))
+        return Decision(war.label(), options, (fight, settle))
 
-    def _challenge(self, crisis: Crisis) -> Choice:
+    def _challenge(self, crisis: Crisis) -> Decision:
         """Attack, hold or stand down, against the target's expected coalition (ODD 7.8)."""
         m = self.model
         weeks = m.week - crisis.start + 1
@@ -274,4 +317,4 @@ class StateAgent(mesa.Agent):
         if attack is not None:
             options.append(Choice("attack", crisis, self.name, crisis.target))
             utilities.append(attack)
-        return options[rules.logit_choice(utilities, m.param("logit_lambda"), m.rng)]
+        return Decision(crisis.label(), tuple(options), tuple(utilities))
