@@ -6,7 +6,7 @@ one by logit choice. Agents only read the model's state; the model carries the c
 after all have chosen, so the order in which agents choose does not matter. Listing the
 options (:meth:`StateAgent.decisions`) and drawing one are separate, so the options and their
 utilities can be shown to a person, who may choose for the state instead
-(:meth:`sim.model.model.AllianceModel.choose`, docs/ODD.md 7.16).
+(:meth:`sim.model.model.AllianceModel.choose`, docs/ODD.md 7.1).
 """
 
 from __future__ import annotations

@@ -1,0 +1,277 @@
+"""Class sessions of the classroom hub, without a browser: joining, choosing, the clock, debrief."""
+
+from __future__ import annotations
+
+import threading
+from functools import cache
+
+import pytest
+
+from sim.loading.builtin import builtin_scenarios
+from sim.loading.scenarios import LoadedScenario, load_scenario
+from sim.presentation import hub as hub_module
+from sim.presentation.hub import ClassSession, Hub, HubError
+
+WAR = "war:Azerbaijan-Armenia@karabakh"
+
+
+@cache
+def classroom() -> LoadedScenario:
+    return load_scenario(builtin_scenarios()["classroom"])
+
+
+def session(**options: object) -> ClassSession:
+    return Hub().open(classroom(), **options)
+
+
+def at_war(s: ClassSession) -> None:
+    """Play the quiet week 0, after which Azerbaijan's offensive is under way."""
+    s.advance(now=0.0)
+    assert s.model.active_wars()
+
+
+def one_line(error: pytest.ExceptionInfo[HubError]) -> str:
+    text = str(error.value)
+    assert "\n" not in text
+    return text
+
+
+# --- the registry ----------------------------------------------------------------------------
+def test_a_code_finds_its_session_typed_in_any_case() -> None:
+    hub = Hub()
+    first, second = hub.open(classroom()), hub.open(classroom())
+    assert first.code != second.code and len(first.code) == 4
+    assert hub.get(f" {first.code.lower()} ") is first
+    assert hub.codes() == sorted([first.code, second.code])
+
+
+def test_a_bad_code_is_one_line() -> None:
+    with pytest.raises(HubError) as refused:
+        Hub().get("zzzz")
+    assert one_line(refused) == "no class has the code 'ZZZZ'; check it on the projector"
+
+
+def test_the_hub_holds_a_bounded_number_of_sessions() -> None:
+    hub = Hub(limit=2)
+    first = hub.open(classroom())
+    hub.open(classroom())
+    with pytest.raises(HubError, match="2 classes are open already"):
+        hub.open(classroom())
+    hub.close(first.code)
+    hub.open(classroom())
+    with pytest.raises(HubError, match="no class has the code"):
+        hub.get(first.code)
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"team_size": 0}, "students per state must be 1 to 6 (got 0)"),
+        ({"replicates": 1000}, "debrief runs must be 1 to 200 (got 1000)"),
+        ({"seconds_per_week": -5.0}, "seconds per week must be above 0 (got -5.0)"),
+    ],
+)
+def test_bad_session_settings_are_refused(options: dict[str, object], message: str) -> None:
+    with pytest.raises(HubError) as refused:
+        session(**options)
+    assert one_line(refused) == message
+
+
+# --- joining ---------------------------------------------------------------------------------
+def test_a_taken_state_is_refused_and_the_free_ones_named() -> None:
+    s = session()
+    s.join("Ani", "Armenia")
+    with pytest.raises(HubError) as refused:
+        s.join("Bob", "Armenia")
+    assert one_line(refused) == (
+        "Armenia is taken by Ani; free: Azerbaijan, Iran, Israel, Russia, Turkey"
+    )
+
+
+def test_the_same_name_joining_again_gets_its_place_back() -> None:
+    s = session()
+    key = s.join("Ani", "Armenia")
+    assert s.join(" Ani ", "Armenia") == key
+    assert s.held() == {"Armenia": ["Ani"]}
+
+
+def test_a_team_shares_a_state_up_to_its_size() -> None:
+    s = session(team_size=2)
+    s.join("Ani", "Armenia")
+    s.join("Bob", "Armenia")
+    with pytest.raises(HubError, match="Armenia is taken by Ani, Bob"):
+        s.join("Cem", "Armenia")
+    assert s.free_states() == ["Azerbaijan", "Iran", "Israel", "Russia", "Turkey"]
+
+
+@pytest.mark.parametrize(
+    ("name", "state", "message"),
+    [
+        ("", "Armenia", "a name must have 1 to 40 characters"),
+        ("x" * 41, "Armenia", "a name must have 1 to 40 characters"),
+        ("Ani", "Atlantis", "no state 'Atlantis'; choose one of: Armenia, Azerbaijan,"),
+    ],
+)
+def test_bad_joins_are_one_line(name: str, state: str, message: str) -> None:
+    with pytest.raises(HubError) as refused:
+        session().join(name, state)
+    assert one_line(refused).startswith(message)
+
+
+def test_a_full_class_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(hub_module, "MAX_CLASS_STUDENTS", 2)
+    s = session(team_size=3)
+    s.join("Ani", "Armenia")
+    s.join("Bob", "Armenia")
+    with pytest.raises(HubError, match="the class is full"):
+        s.join("Cem", "Iran")
+
+
+def test_many_browsers_joining_at_once_never_share_a_state() -> None:
+    s = session()
+    joined: list[str] = []
+
+    def try_all(student: int) -> None:
+        for state in s.states:
+            try:
+                s.join(f"student {student}", state)
+            except HubError:
+                continue
+            joined.append(state)
+            return
+
+    threads = [threading.Thread(target=try_all, args=(i,)) for i in range(20)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(joined) == s.states
+    assert all(len(names) == 1 for names in s.held().values())
+
+
+# --- choosing and the clock --------------------------------------------------------------------
+def test_students_see_their_own_options_and_picks_only() -> None:
+    s = session()
+    ani, bob = s.join("Ani", "Armenia"), s.join("Bob", "Russia")
+    at_war(s)
+    russia = {WAR: "mediate", f"{WAR} arms": "abstain"}  # Russia also arms Armenia
+    s.submit(bob, russia)
+    mine = s.for_student(ani)
+    assert [d.key for d in mine.decisions] == [WAR]
+    assert [o.label() for o in mine.decisions[0].options] == ["continue", "settle"]
+    assert mine.picks == {} and "mediate" not in repr(mine)
+    assert mine.waiting_for == ["Armenia"]
+    assert s.for_student(bob).picks == russia
+    assert s.for_teacher().picks == {"Russia": russia}
+
+
+def test_a_bad_pick_is_one_line_and_changes_nothing() -> None:
+    s = session()
+    ani = s.join("Ani", "Armenia")
+    at_war(s)
+    with pytest.raises(HubError) as refused:
+        s.submit(ani, {WAR: "attack"})
+    assert one_line(refused) == f"Armenia: {WAR}: no option 'attack'; allowed: continue, settle"
+    assert s.chosen == {} and s.model.chosen == {}
+
+
+def test_the_week_advances_when_every_held_state_has_chosen() -> None:
+    s = session()
+    ani, aze = s.join("Ani", "Armenia"), s.join("Aza", "Azerbaijan")
+    at_war(s)
+    s.submit(ani, {WAR: "settle"})
+    assert s.model.week == 1 and s.waiting_for() == ["Azerbaijan"]
+    s.submit(aze, {WAR: "settle"})
+    assert s.model.week == 2
+    war = s.model.wars[0]
+    assert war.outcome == "ceasefire" and war.end == 1  # both primaries settled: rule 7.11
+    assert [(p.week, p.state, p.option, p.by) for p in s.history] == [
+        (1, "Armenia", "settle", "Ani"),
+        (1, "Azerbaijan", "settle", "Aza"),
+    ]
+
+
+def test_paused_the_week_waits_for_the_teacher() -> None:
+    s = session()
+    ani = s.join("Ani", "Armenia")
+    at_war(s)
+    s.set_paused(True)
+    s.submit(ani, {WAR: "continue"})
+    assert s.model.week == 1 and s.everyone_chose()
+    s.advance()
+    assert s.model.week == 2
+
+
+def test_the_timer_advances_the_week_unless_paused() -> None:
+    s = session(seconds_per_week=30.0)
+    s.join("Ani", "Armenia")
+    at_war(s)  # the week began at time 0
+    s.tick(now=29.0)
+    assert s.model.week == 1 and s.seconds_left(now=29.0) == pytest.approx(1.0)
+    s.set_paused(True)
+    s.tick(now=100.0)
+    assert s.model.week == 1 and s.seconds_left() is None
+    s.set_paused(False, now=100.0)
+    s.tick(now=130.0)
+    assert s.model.week == 2
+
+
+def test_a_student_who_leaves_hands_the_state_back_to_the_model() -> None:
+    s = session()
+    ani = s.join("Ani", "Armenia")
+    at_war(s)
+    s.set_paused(True)
+    s.submit(ani, {WAR: "settle"})
+    s.leave(ani)
+    assert s.model.chosen == {} and s.held() == {}
+    with pytest.raises(HubError, match="no longer in this class"):
+        s.for_student(ani)
+
+
+def test_nothing_is_chosen_after_the_last_week() -> None:
+    s = session()
+    ani = s.join("Ani", "Armenia")
+    while not s.finished:
+        s.advance()
+    assert s.decisions("Armenia") == []
+    with pytest.raises(HubError, match="played every week"):
+        s.submit(ani, {})
+
+
+# --- the debrief -------------------------------------------------------------------------------
+def test_a_class_that_leaves_every_choice_to_the_model_is_its_first_run() -> None:
+    s = session(replicates=6)
+    s.join("Ani", "Armenia")
+    while not s.finished:
+        s.advance()
+    report = s.debrief()
+    assert report.weeks == 8 and report.replicates == 6
+    for outcome in report.outcomes:
+        assert len(outcome.runs) == 6
+        assert outcome.class_value == outcome.runs[0], outcome.name
+
+
+def test_the_debrief_sets_the_class_against_the_model_runs() -> None:
+    s = session(replicates=10)
+    ani, aze = s.join("Ani", "Armenia"), s.join("Aza", "Azerbaijan")
+    at_war(s)
+    s.submit(ani, {WAR: "settle"})
+    s.submit(aze, {WAR: "settle"})
+    while not s.finished:
+        s.advance()
+    report = s.debrief()
+    names = [o.name for o in report.outcomes]
+    assert names[:4] == ["a war", "weeks at war", "a ceasefire", "a capitulation"]
+    assert "weeks Armenia chose settle" in names
+    ceasefire = report.outcomes[2]
+    yes = sum(1 for v in ceasefire.runs if v)
+    assert ceasefire.class_value == 1.0
+    assert f"| a ceasefire | yes | yes in {yes} of 10 |" in report.markdown()
+    assert f"In your class's run a ceasefire came, as in {yes} of the model's 10 runs." in (
+        report.sentences()
+    )
+    weeks = report.outcomes[1]
+    assert weeks.class_value == 1.0  # the war was fought in week 0 only
+    less = sum(1 for v in weeks.runs if v < 1.0)
+    assert report.sentences()[1].startswith("Weeks at war: 1 in your class's run")
+    assert less == 0
