@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import signal
+import subprocess
 import threading
 from functools import cache
 
@@ -10,6 +12,7 @@ import pytest
 from sim.loading.builtin import builtin_scenarios
 from sim.loading.scenarios import LoadedScenario, load_scenario
 from sim.presentation import hub as hub_module
+from sim.presentation.cli import EXIT_BAD_INPUT, main
 from sim.presentation.hub import ClassSession, Hub, HubError
 
 WAR = "war:Azerbaijan-Armenia@karabakh"
@@ -162,7 +165,7 @@ def test_students_see_their_own_options_and_picks_only() -> None:
     assert mine.picks == {} and "mediate" not in repr(mine)
     assert mine.waiting_for == ["Armenia"]
     assert s.for_student(bob).picks == russia
-    assert s.for_teacher().picks == {"Russia": russia}
+    assert s.for_teacher().picks == {"Russia": {WAR: "Mediate", f"{WAR} arms": "No extra arms"}}
 
 
 def test_a_bad_pick_is_one_line_and_changes_nothing() -> None:
@@ -185,9 +188,9 @@ def test_the_week_advances_when_every_held_state_has_chosen() -> None:
     assert s.model.week == 2
     war = s.model.wars[0]
     assert war.outcome == "ceasefire" and war.end == 1  # both primaries settled: rule 7.11
-    assert [(p.week, p.state, p.option, p.by) for p in s.history] == [
-        (1, "Armenia", "settle", "Ani"),
-        (1, "Azerbaijan", "settle", "Aza"),
+    assert [(p.week, p.state, p.option, p.words, p.by) for p in s.history] == [
+        (1, "Armenia", "settle", "Seek a ceasefire", "Ani"),
+        (1, "Azerbaijan", "settle", "Seek a ceasefire", "Aza"),
     ]
 
 
@@ -275,3 +278,69 @@ def test_the_debrief_sets_the_class_against_the_model_runs() -> None:
     less = sum(1 for v in weeks.runs if v < 1.0)
     assert report.sentences()[1].startswith("Weeks at war: 1 in your class's run")
     assert less == 0
+
+
+# --- the command -------------------------------------------------------------------------------
+def fake_server(monkeypatch: pytest.MonkeyPatch) -> list[tuple[list[str], dict[str, str]]]:
+    """Record the Solara server the command would start instead of starting it."""
+    calls: list[tuple[list[str], dict[str, str]]] = []
+
+    class FakeServer:
+        def __init__(self, command: list[str], env: dict[str, str]) -> None:
+            calls.append((command, env))
+
+        def wait(self) -> int:
+            return 0
+
+        def poll(self) -> int:
+            return 0
+
+    monkeypatch.setattr(subprocess, "Popen", FakeServer)
+    monkeypatch.setattr(signal, "signal", lambda *args: None)  # leave pytest's handlers alone
+    return calls
+
+
+def test_hub_command_serves_the_scenario_on_localhost_and_says_so(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    calls = fake_server(monkeypatch)
+    assert main(["hub", "karabakh_2020", "--port", "8999"]) == 0
+    ((command, env),) = calls
+    assert command[command.index("--host") + 1] == "127.0.0.1"
+    assert command[command.index("--port") + 1] == "8999"
+    assert command[4].endswith("sim/presentation/hub_app.py")
+    assert env["ALLIANCE_SIM_HUB_SCENARIO"] == str(builtin_scenarios()["karabakh_2020"].resolve())
+    assert env["SOLARA_TELEMETRY_MIXPANEL_ENABLE"] == "False"
+    out = capsys.readouterr().out
+    assert "teacher: http://127.0.0.1:8999/teacher; students: http://127.0.0.1:8999/join" in out
+    assert "--host 0.0.0.0 lets students join from the school network" in out
+
+
+def test_hub_command_on_the_school_network(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    calls = fake_server(monkeypatch)
+    assert main(["hub", "--host", "0.0.0.0"]) == 0
+    ((command, env),) = calls
+    assert command[command.index("--host") + 1] == "0.0.0.0"
+    assert env["ALLIANCE_SIM_HUB_SCENARIO"].endswith("classroom.toml")
+    assert "--host 0.0.0.0 lets" not in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["hub", "no-such-scenario.toml"], "no-such-scenario.toml"),
+        (["hub", "--port", "0"], "--port: must be 1 to 65535 (got 0)"),
+    ],
+)
+def test_hub_command_bad_input_is_one_line(
+    argv: list[str],
+    message: str,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    calls = fake_server(monkeypatch)
+    assert main(argv) == EXIT_BAD_INPUT
+    (line,) = capsys.readouterr().err.splitlines()
+    assert message in line and not calls

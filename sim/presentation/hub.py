@@ -21,7 +21,9 @@ from dataclasses import dataclass, field
 from sim.experiments.run import build_model
 from sim.loading.scenarios import LoadedScenario
 from sim.model.agents import Decision
+from sim.model.conflict import War
 from sim.model.model import AllianceModel
+from sim.model.rules import logit_probabilities
 from sim.presentation.account import outcome_summary
 from sim.presentation.debrief import Debrief, debrief
 from sim.schema.limits import (
@@ -37,18 +39,62 @@ CODE_LETTERS = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 CODE_LENGTH = 4
 
 
+#: What each option does, in words for a student: ``{friend}`` is the side it helps,
+#: ``{foe}`` the other.
+OPTION_WORDS: dict[str, str] = {
+    "abstain": "Stay out",
+    "show_of_force": "Show force for {friend} against {foe}",
+    "sanction": "Sanction {foe}",
+    "intervene": "Fight for {friend} against {foe}",
+    "mediate": "Mediate",
+    "supply_arms": "Surge arms to {friend}",
+    "continue": "Fight on",
+    "settle": "Seek a ceasefire",
+    "attack": "Attack {foe}",
+    "hold": "Hold, mobilised",
+    "stand_down": "Stand down",
+}
+
+
+def option_words(decision: Decision, index: int) -> str:
+    """One option of a decision in words: ``Fight for Armenia against Azerbaijan``."""
+    choice = decision.options[index]
+    if decision.surge and choice.action == "abstain":
+        return "No extra arms"
+    return OPTION_WORDS[choice.action].format(friend=choice.beneficiary, foe=choice.opponent)
+
+
+def decision_words(decision: Decision) -> str:
+    """What a decision is about, in words: ``War: Azerbaijan against Armenia in karabakh``."""
+    conflict = decision.options[0].conflict
+    first, second = conflict.sides()
+    what = "War" if isinstance(conflict, War) else "Crisis"
+    about = " (arms)" if decision.surge else ""
+    return f"{what}{about}: {first[0]} against {second[0]} in {conflict.theatre}"
+
+
+def chances(model: AllianceModel, decision: Decision) -> list[float]:
+    """How likely the model's agent is to pick each option (logit choice, docs/ODD.md 7.1)."""
+    return [float(p) for p in logit_probabilities(decision.utilities, model.param("logit_lambda"))]
+
+
 class HubError(ValueError):
     """A request the hub refuses, in one line a student or teacher can act on."""
 
 
 @dataclass(frozen=True)
 class Pick:
-    """One option a class chose: in ``week``, for ``state``, by the student named ``by``."""
+    """One option a class chose: in ``week``, for ``state``, by the student named ``by``.
+
+    ``option`` is the option's label (:meth:`sim.model.agents.Choice.label`), ``words`` what it
+    does (:func:`option_words`).
+    """
 
     week: int
     state: str
     decision: str
     option: str
+    words: str
     by: str
 
 
@@ -119,8 +165,9 @@ class ClassSession:
     replicates: int = 20
     model: AllianceModel = field(init=False)
     students: dict[str, Student] = field(default_factory=dict)
-    #: This week's picks by state (decision key → option label) and who made them.
+    #: This week's picks by state (decision key → option label), in words, and who made them.
     chosen: dict[str, dict[str, str]] = field(default_factory=dict)
+    chosen_words: dict[str, dict[str, str]] = field(default_factory=dict)
     chosen_by: dict[str, str] = field(default_factory=dict)
     history: list[Pick] = field(default_factory=list)
     paused: bool = False
@@ -214,6 +261,7 @@ class ClassSession:
             student = self.students.pop(key, None)
             if student is not None and not self.holders(student.state):
                 self.chosen.pop(student.state, None)
+                self.chosen_words.pop(student.state, None)
                 self.model.chosen.pop(student.state, None)
             self._changed()
 
@@ -238,6 +286,11 @@ class ClassSession:
             except ValueError as refused:
                 raise HubError(str(refused)) from None
             self.chosen[student.state] = {**self.chosen.get(student.state, {}), **picks}
+            words = self.chosen_words.setdefault(student.state, {})
+            for decision in self.decisions(student.state):
+                if decision.key in picks:
+                    labels = [option.label() for option in decision.options]
+                    words[decision.key] = option_words(decision, labels.index(picks[decision.key]))
             self.chosen_by[student.state] = student.name
             self._changed()
             if self.auto_advance and not self.paused and self.everyone_chose():
@@ -265,10 +318,10 @@ class ClassSession:
                 return
             week = self.model.week
             for state, picks in sorted(self.chosen.items()):
-                by = self.chosen_by[state]
-                self.history += [Pick(week, state, k, option, by) for k, option in picks.items()]
+                words, by = self.chosen_words[state], self.chosen_by[state]
+                self.history += [Pick(week, state, k, v, words[k], by) for k, v in picks.items()]
             self.model.step()
-            self.chosen, self.chosen_by = {}, {}
+            self.chosen, self.chosen_words, self.chosen_by = {}, {}, {}
             self.week_started = time.monotonic() if now is None else now
             self._changed()
 
@@ -333,7 +386,7 @@ class ClassSession:
                 auto_advance=self.auto_advance,
                 seconds_left=self.seconds_left(now),
                 held=self.held(),
-                picks={state: dict(picks) for state, picks in self.chosen.items()},
+                picks={state: dict(picks) for state, picks in self.chosen_words.items()},
                 waiting_for=self.waiting_for(),
                 history=list(self.history),
                 story=self.story(),
@@ -411,3 +464,7 @@ class Hub:
             code = "".join(secrets.choice(CODE_LETTERS) for _ in range(CODE_LENGTH))
             if code not in self._sessions:
                 return code
+
+
+#: The hub of this server: every page of every browser finds its class here.
+HUB = Hub()
