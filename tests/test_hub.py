@@ -13,7 +13,14 @@ from sim.loading.builtin import builtin_scenarios
 from sim.loading.scenarios import LoadedScenario, load_scenario
 from sim.presentation import hub as hub_module
 from sim.presentation.cli import EXIT_BAD_INPUT, main
-from sim.presentation.hub import ClassSession, Hub, HubError
+from sim.presentation.hub import (
+    ClassSession,
+    Hub,
+    HubError,
+    chances,
+    decision_words,
+    option_words,
+)
 
 WAR = "war:Azerbaijan-Armenia@karabakh"
 
@@ -344,3 +351,22 @@ def test_hub_command_bad_input_is_one_line(
     assert main(argv) == EXIT_BAD_INPUT
     (line,) = capsys.readouterr().err.splitlines()
     assert message in line and not calls
+
+
+# --- options in words ---------------------------------------------------------------------------
+def test_options_are_told_in_words_with_the_agent_s_chances() -> None:
+    s = session()
+    at_war(s)
+    (posture, arms) = s.decisions("Russia")
+    assert decision_words(posture) == "War: Azerbaijan against Armenia in karabakh"
+    assert decision_words(arms) == "War (arms): Azerbaijan against Armenia in karabakh"
+    assert [option_words(arms, i) for i in range(len(arms.options))] == [
+        "No extra arms",
+        "Surge arms to Armenia",
+    ]
+    words = [option_words(posture, i) for i in range(len(posture.options))]
+    assert words[0] == "Stay out" and "Fight for Armenia against Azerbaijan" in words
+    odds = chances(s.model, posture)
+    assert sum(odds) == pytest.approx(1.0)
+    best = max(range(len(odds)), key=odds.__getitem__)
+    assert posture.utilities[best] == max(posture.utilities)
