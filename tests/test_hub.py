@@ -6,6 +6,7 @@ import signal
 import subprocess
 import threading
 from functools import cache
+from typing import Any
 
 import pytest
 
@@ -30,7 +31,7 @@ def classroom() -> LoadedScenario:
     return load_scenario(builtin_scenarios()["classroom"])
 
 
-def session(**options: object) -> ClassSession:
+def session(**options: Any) -> ClassSession:
     return Hub().open(classroom(), **options)
 
 
@@ -67,10 +68,13 @@ def test_the_hub_holds_a_bounded_number_of_sessions() -> None:
     hub.open(classroom())
     with pytest.raises(HubError, match="2 classes are open already"):
         hub.open(classroom())
+    ani = first.join("Ani", "Armenia")
     hub.close(first.code)
     hub.open(classroom())
     with pytest.raises(HubError, match="no class has the code"):
         hub.get(first.code)
+    with pytest.raises(HubError, match="the teacher has closed this class"):
+        first.for_student(ani)
 
 
 @pytest.mark.parametrize(
@@ -201,7 +205,7 @@ def test_the_week_advances_when_every_held_state_has_chosen() -> None:
     ]
 
 
-def test_paused_the_week_waits_for_the_teacher() -> None:
+def test_paused_or_switched_off_the_week_waits_for_the_teacher() -> None:
     s = session()
     ani = s.join("Ani", "Armenia")
     at_war(s)
@@ -210,6 +214,10 @@ def test_paused_the_week_waits_for_the_teacher() -> None:
     assert s.model.week == 1 and s.everyone_chose()
     s.advance()
     assert s.model.week == 2
+    s.set_paused(False)
+    s.set_auto_advance(False)
+    s.submit(ani, {WAR: "continue"})
+    assert s.model.week == 2 and s.everyone_chose()
 
 
 def test_the_timer_advances_the_week_unless_paused() -> None:

@@ -88,6 +88,9 @@ def test_a_class_of_six_plays_the_states_and_gets_a_debrief(hub_url: str, tmp_pa
             teacher = new_page(1600, 1000)
             teacher.goto(f"{hub_url}/teacher")
             expect(teacher.get_by_text("classroom", exact=True)).to_be_visible(timeout=20_000)
+            expect(teacher.get_by_label("Students per state (a team shares one)")).to_have_value(
+                "1"
+            )
             teacher.get_by_label("Model runs for the debrief").fill("10")
             teacher.get_by_role("button", name="Open the class").click()
             code_box = teacher.locator(".join-code")

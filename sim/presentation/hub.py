@@ -172,6 +172,7 @@ class ClassSession:
     history: list[Pick] = field(default_factory=list)
     paused: bool = False
     auto_advance: bool = True
+    closed: bool = False
     week_started: float = field(default_factory=time.monotonic)
     #: Counts every change, so a page can tell that it has something new to show.
     version: int = 0
@@ -251,6 +252,8 @@ class ClassSession:
     def student(self, key: str) -> Student:
         """The student with this key (one line if they are no longer in the class)."""
         with self.lock:
+            if self.closed:
+                raise HubError("the teacher has closed this class")
             if key not in self.students:
                 raise HubError("you are no longer in this class; join again")
             return self.students[key]
@@ -341,6 +344,12 @@ class ClassSession:
         now = time.monotonic() if now is None else now
         return max(0.0, self.seconds_per_week - (now - self.week_started))
 
+    def set_auto_advance(self, on: bool) -> None:
+        """Whether the week moves on by itself once every held state has chosen."""
+        with self.lock:
+            self.auto_advance = on
+            self._changed()
+
     def set_paused(self, paused: bool, now: float | None = None) -> None:
         """Pause or resume the clock; on resuming, the timer starts the week's time afresh."""
         with self.lock:
@@ -418,13 +427,21 @@ class Hub:
         self._sessions: dict[str, ClassSession] = {}
         self._lock = threading.Lock()
 
-    def open(self, loaded: LoadedScenario, **options: object) -> ClassSession:
+    def open(
+        self,
+        loaded: LoadedScenario,
+        *,
+        team_size: int = 1,
+        seconds_per_week: float | None = None,
+        replicates: int = 20,
+    ) -> ClassSession:
         """Open a class session of ``loaded`` under a new join code.
 
         Args:
             loaded: The scenario the class plays.
-            **options: :class:`ClassSession` settings (``team_size``, ``seconds_per_week``,
-                ``replicates``).
+            team_size: How many students may hold one state.
+            seconds_per_week: The timer (None: none).
+            replicates: Model runs for the debrief.
 
         Raises:
             HubError: the hub holds its limit of sessions, or a setting is out of range.
@@ -433,7 +450,7 @@ class Hub:
             if len(self._sessions) >= self.limit:
                 raise HubError(f"{self.limit} classes are open already; close one first")
             code = self._new_code()
-            session = ClassSession(code, loaded, **options)  # type: ignore[arg-type]
+            session = ClassSession(code, loaded, team_size, seconds_per_week, replicates)
             self._sessions[code] = session
             return session
 
@@ -452,7 +469,11 @@ class Hub:
     def close(self, code: str) -> None:
         """Close a session: its students' pages say so, its code no longer works."""
         with self._lock:
-            self._sessions.pop(code, None)
+            session = self._sessions.pop(code, None)
+        if session is not None:
+            with session.lock:
+                session.closed = True
+                session._changed()
 
     def codes(self) -> list[str]:
         """The join codes of the open sessions."""

@@ -22,6 +22,7 @@ from matplotlib.figure import Figure
 from sim.loading.builtin import builtin_scenarios
 from sim.presentation.app import CSS
 from sim.presentation.hub import (
+    CODE_LENGTH,
     HUB,
     ClassSession,
     HubError,
@@ -177,17 +178,13 @@ def TeacherClass(session: ClassSession, on_close: Callable[[], None]) -> None:
     view = session.for_teacher()
     picture = solara.use_memo(lambda: network_picture(session), [session, view.week])
 
-    def toggle_auto(value: bool) -> None:
-        with session.lock:
-            session.auto_advance = value
-
     def close() -> None:
         HUB.close(session.code)
         on_close()
 
-    solara.Markdown(f"# {session.loaded.scenario.name}: join at /join")
+    solara.Markdown(f"# {session.loaded.scenario.name}")
     with solara.Row(style={"align-items": "center"}):
-        solara.Text("Class code:", style={"font-size": "32px"})
+        solara.Text("Students: open /join on this server, class code", style={"font-size": "32px"})
         solara.Text(view.code, classes=["join-code"])
     with solara.Row(style={"align-items": "center"}):
         solara.Markdown(f"## {clock_text(view.week, view.steps, view.paused, view.seconds_left)}")
@@ -199,7 +196,7 @@ def TeacherClass(session: ClassSession, on_close: Callable[[], None]) -> None:
         solara.Switch(
             label="Next week when every student has chosen",
             value=view.auto_advance,
-            on_value=toggle_auto,
+            on_value=session.set_auto_advance,
         )
     with solara.Columns([3, 2]):
         with solara.Column():
@@ -283,6 +280,16 @@ def JoinPage() -> None:
         JoinForm(on_join=lambda code, key: joined.set((code, key)))
 
 
+def find_class(code: str) -> tuple[ClassSession | None, str]:
+    """The class with this code, or None and why not (nothing yet while the code is short)."""
+    if len("".join(code.split())) < CODE_LENGTH:
+        return None, ""
+    try:
+        return HUB.get(code), ""
+    except HubError as refused:
+        return None, str(refused)
+
+
 @solara.component
 def JoinForm(on_join: Callable[[str, str], None]) -> None:
     """Class code and name, then a free state to hold."""
@@ -292,14 +299,10 @@ def JoinForm(on_join: Callable[[str, str], None]) -> None:
     solara.Markdown("# Join a class")
     solara.InputText("Class code (on the projector)", value=code, continuous_update=True)
     solara.InputText("Your name", value=name, continuous_update=True)
-    session = None
-    if len(code.value.strip()) >= 4:
-        try:
-            session = HUB.get(code.value)
-        except HubError as refused:
-            error_line(str(refused))
+    session, refused = find_class(code.value)
+    use_class_changes(session)  # a hook: called on every render, with or without a class
+    error_line(refused)
     if session is not None:
-        use_class_changes(session)
         solara.Markdown("## Choose a state")
         with solara.Row():
             for state in session.states:
