@@ -103,12 +103,11 @@ class StateAgent(mesa.Agent):
         self.choices = []
         for decision in self.decisions():
             choice = held.get(decision.key)
-            if choice not in decision.options:
+            if choice is None or choice not in decision.options:
                 index = rules.logit_choice(
                     decision.utilities, self.model.param("logit_lambda"), self.model.rng
                 )
                 choice = decision.options[index]
-            assert choice is not None
             if not (decision.surge and choice.action == "abstain"):
                 self.choices.append(choice)
 
