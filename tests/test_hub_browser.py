@@ -86,7 +86,9 @@ def test_a_class_of_six_plays_the_states_and_gets_a_debrief(hub_url: str, tmp_pa
 
             # The teacher opens a class of the scenario the command was given.
             teacher = new_page(1600, 1000)
-            teacher.goto(f"{hub_url}/teacher")
+            teacher.goto(f"{hub_url}/")
+            teacher.get_by_role("button", name="I am the teacher: open a class").click()
+            teacher.wait_for_url(f"{hub_url}/teacher")
             expect(teacher.get_by_text("classroom", exact=True)).to_be_visible(timeout=20_000)
             expect(teacher.get_by_label("Students per state (a team shares one)")).to_have_value(
                 "1"
