@@ -182,6 +182,11 @@ def test_a_class_of_six_plays_the_states_and_gets_a_debrief(hub_url: str, tmp_pa
                 expect(page.get_by_text("The class has played every week")).to_be_visible(
                     timeout=20_000
                 )
+            # A student who leaves hands the state back to the model.
+            students["Iran"].get_by_role("button", name="Leave the class").click()
+            expect(students["Iran"].get_by_text("Join a class")).to_be_visible(timeout=20_000)
+            iran = teacher.get_by_role("row").filter(has_text="Iran").first
+            expect(iran).to_contain_text("the model decides", timeout=20_000)
             for page in [teacher, *students.values()]:
                 assert "Traceback" not in page.locator("body").inner_text()
         finally:

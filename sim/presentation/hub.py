@@ -475,11 +475,6 @@ class Hub:
                 session.closed = True
                 session._changed()
 
-    def codes(self) -> list[str]:
-        """The join codes of the open sessions."""
-        with self._lock:
-            return sorted(self._sessions)
-
     def _new_code(self) -> str:
         while True:
             code = "".join(secrets.choice(CODE_LETTERS) for _ in range(CODE_LENGTH))

@@ -275,7 +275,7 @@ def JoinPage() -> None:
             error_line(f"{gone}")
             solara.Button("Join again", on_click=lambda: joined.set(("", "")), color="primary")
             return
-        StudentClass(session, key)
+        StudentClass(session, key, on_leave=lambda: joined.set(("", "")))
     else:
         JoinForm(on_join=lambda code, key: joined.set((code, key)))
 
@@ -321,8 +321,13 @@ def JoinForm(on_join: Callable[[str, str], None]) -> None:
 
 
 @solara.component
-def StudentClass(session: ClassSession, key: str) -> None:
+def StudentClass(session: ClassSession, key: str, on_leave: Callable[[], None]) -> None:
     """A student's view: their state's decisions this week, the public picture."""
+
+    def leave() -> None:
+        session.leave(key)
+        on_leave()
+
     use_class_changes(session)
     error = solara.use_reactive("")
     try:
@@ -349,6 +354,7 @@ def StudentClass(session: ClassSession, key: str) -> None:
     solara.Markdown("\n".join(f"- {line}" for line in story))
     held = ", ".join(f"{state}: {', '.join(names)}" for state, names in view.held.items())
     solara.Markdown(f"Held by the class: {held}. The model plays the others.")
+    solara.Button("Leave the class", on_click=leave, outlined=True)
 
 
 @solara.component
