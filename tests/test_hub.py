@@ -14,6 +14,7 @@ from sim.loading.builtin import builtin_scenarios
 from sim.loading.scenarios import LoadedScenario, load_scenario
 from sim.presentation import hub as hub_module
 from sim.presentation.cli import EXIT_BAD_INPUT, main
+from sim.presentation.debrief import Debrief, Outcome
 from sim.presentation.hub import (
     ClassSession,
     Hub,
@@ -378,3 +379,33 @@ def test_options_are_told_in_words_with_the_agent_s_chances() -> None:
     assert sum(odds) == pytest.approx(1.0)
     best = max(range(len(odds)), key=odds.__getitem__)
     assert posture.utilities[best] == max(posture.utilities)
+
+
+@pytest.mark.parametrize(
+    ("outcome", "sentence"),
+    [
+        (
+            Outcome("weeks at war", "weeks", 7.0, (4.0, 5.0, 6.0)),
+            "Weeks at war: 7 in your class's run, more than in any of the model's 3 runs.",
+        ),
+        (
+            Outcome("ground gained by A in t", "ground", -0.1, (0.0, 0.2)),
+            "Ground gained by A in t: -10% in your class's run, less than in any of the "
+            "model's 2 runs.",
+        ),
+        (
+            Outcome("weeks at war", "weeks", 5.0, (4.0, 5.0, 6.0, 7.0)),
+            "Weeks at war: 5 in your class's run; of the model's 4 runs, 1 had less, 2 more "
+            "and 1 the same (median 5.5).",
+        ),
+        (
+            Outcome("a ceasefire", "yes/no", 0.0, (1.0, 0.0, 0.0), "a truce", "no truce"),
+            "In your class's run no truce, as in 2 of the model's 3 runs.",
+        ),
+    ],
+)
+def test_each_outcome_is_one_plain_sentence(outcome: Outcome, sentence: str) -> None:
+    report = Debrief(8, len(outcome.runs), (outcome,))
+    assert report.sentences() == [sentence]
+    (row,) = report.markdown().splitlines()[2:]
+    assert row.startswith(f"| {outcome.name} |")
