@@ -353,7 +353,8 @@ def StudentClass(session: ClassSession, key: str, on_leave: Callable[[], None]) 
     story = view.story or ["Not started."]
     solara.Markdown("\n".join(f"- {line}" for line in story))
     held = ", ".join(f"{state}: {', '.join(names)}" for state, names in view.held.items())
-    solara.Markdown(f"Held by the class: {held}. The model plays the others.")
+    others = " The model plays the others." if len(view.held) < len(session.states) else ""
+    solara.Markdown(f"Held by the class: {held}.{others}")
     solara.Button("Leave the class", on_click=leave, outlined=True)
 
 
