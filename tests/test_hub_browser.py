@@ -88,7 +88,7 @@ def test_a_class_of_six_plays_the_states_and_gets_a_debrief(hub_url: str, tmp_pa
             teacher = new_page(1600, 1000)
             teacher.goto(f"{hub_url}/")
             teacher.get_by_role("button", name="I am the teacher: open a class").click()
-            teacher.wait_for_url(f"{hub_url}/teacher")
+            expect(teacher).to_have_url(f"{hub_url}/teacher", timeout=20_000)
             expect(teacher.get_by_text("classroom", exact=True)).to_be_visible(timeout=20_000)
             expect(teacher.get_by_label("Students per state (a team shares one)")).to_have_value(
                 "1"
@@ -145,14 +145,23 @@ def test_a_class_of_six_plays_the_states_and_gets_a_debrief(hub_url: str, tmp_pa
                     continue
                 for option in options:
                     students[state].get_by_role("button", name=option).click()
+                    # The pick shows at once on the student's page.
+                    picked = students[state].locator(".picked", has_text=option)
+                    expect(picked).to_be_visible()
                 expect(students[state].get_by_text("Chosen by").first).to_be_visible()
-            expect(teacher.get_by_role("cell", name="choosing…")).to_be_visible()
+            # The teacher's page catches up within a look or two at the class.
+            expect(teacher.get_by_role("cell", name="choosing…")).to_have_count(1)
+            expect(teacher.get_by_role("row").filter(has_text="Turkey").first).to_contain_text(
+                "choosing…"
+            )
             expect(teacher.get_by_role("cell", name="Mediate; No extra arms")).to_be_visible()
             assert "Mediate" not in armenia.locator("body").inner_text()
             teacher.screenshot(path=tmp_path / "3-teacher-choices.png")
             # Turkey chooses last, and the week advances by itself.
-            for option in WEEK_ONE["Turkey"]:
-                students["Turkey"].get_by_role("button", name=option).click()
+            turkey = students["Turkey"]
+            turkey.get_by_role("button", name="Stay out").click()
+            expect(turkey.locator(".picked", has_text="Stay out")).to_be_visible()
+            turkey.get_by_role("button", name="No extra arms").click()
             week_shown(teacher, 2)
             expect(teacher.get_by_role("cell", name="Seek a ceasefire").first).to_be_visible()
             expect(teacher.get_by_role("cell", name="Mediate", exact=True)).to_be_visible()

@@ -329,7 +329,13 @@ def StudentClass(session: ClassSession, key: str, on_leave: Callable[[], None]) 
         on_leave()
 
     use_class_changes(session)
-    error = solara.use_reactive("")
+    # The last click's error line, and a count of clicks: a click shows its pick at once,
+    # without waiting for the next look at the class.
+    clicked = solara.use_reactive(("", 0))
+
+    def after_pick(message: str) -> None:
+        clicked.set((message, clicked.value[1] + 1))
+
     try:
         view = session.for_student(key)
     except HubError as gone:
@@ -345,8 +351,8 @@ def StudentClass(session: ClassSession, key: str, on_leave: Callable[[], None]) 
     elif not view.decisions:
         solara.Markdown(f"{view.state} has nothing to decide this week.")
     else:
-        Choices(session, key, view, on_error=error.set)
-    error_line(error.value)
+        Choices(session, key, view, on_pick=after_pick)
+    error_line(clicked.value[0])
     if view.waiting_for:
         solara.Markdown(f"Still choosing: {', '.join(view.waiting_for)}.")
     solara.Markdown("## What happened")
@@ -360,9 +366,12 @@ def StudentClass(session: ClassSession, key: str, on_leave: Callable[[], None]) 
 
 @solara.component
 def Choices(
-    session: ClassSession, key: str, view: StudentView, on_error: Callable[[str], None]
+    session: ClassSession, key: str, view: StudentView, on_pick: Callable[[str], None]
 ) -> None:
-    """One row of buttons per decision; the model's agent's utility and chance under each."""
+    """One row of buttons per decision; the model's agent's utility and chance under each.
+
+    ``on_pick`` gets the error line of each click (empty if the pick was taken).
+    """
     for decision in view.decisions:
         solara.Markdown(f"### {decision_words(decision)}")
         odds = chances(session.model, decision)
@@ -373,22 +382,32 @@ def Choices(
                 def pick(label: str = option.label(), which: str = decision.key) -> None:
                     try:
                         session.submit(key, {which: label})
-                        on_error("")
+                        on_pick("")
                     except HubError as refused:
-                        on_error(str(refused))
+                        on_pick(str(refused))
 
                 with solara.Column(gap="2px", style={"align-items": "center"}):
                     words = option_words(decision, index)
-                    solara.Button(words, on_click=pick, color="primary", outlined=not picked)
+                    solara.Button(
+                        words,
+                        on_click=pick,
+                        color="primary",
+                        outlined=not picked,
+                        classes=["picked"] if picked else [],
+                    )
                     solara.Text(
                         f"model: utility {decision.utilities[index]:+.2f}, "
                         f"picks it {100 * odds[index]:.0f}%",
                         style={"font-size": "16px"},
                     )
+        # Always a line here: a line that came and went would shift the buttons below it,
+        # and the page would rebuild them under the student's next click.
         if decision.key in view.picks:
             solara.Markdown(
                 f"Chosen by {view.picked_by}; you can change it until the week is played."
             )
+        else:
+            solara.Markdown("Not chosen yet: if the week is played first, the model decides.")
 
 
 routes = [
