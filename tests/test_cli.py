@@ -27,7 +27,18 @@ from sim.schema.columns import NETWORK_COLUMNS
 REPO = Path(__file__).resolve().parents[1]
 SCENARIO_FILES = sorted((REPO / "scenarios").glob("*.toml"))
 NAMES = [path.stem for path in SCENARIO_FILES]
-COMMANDS = ["run", "sweep", "compare", "app", "validate", "plot", "evidence", "schema", "list"]
+COMMANDS = [
+    "run",
+    "sweep",
+    "compare",
+    "app",
+    "hub",
+    "validate",
+    "plot",
+    "evidence",
+    "schema",
+    "list",
+]
 GOOD = 'name = "t"\nsteps = 4\nseed = 1\nreplicates = 1\n'
 
 

@@ -3,7 +3,10 @@
 Every week each state lists its options about each conflict, values each with the utilities
 of :mod:`sim.model.rules` (docs/ODD.md 7.4-7.8) from what it observes of the model, and picks
 one by logit choice. Agents only read the model's state; the model carries the choices out
-after all have chosen, so the order in which agents choose does not matter.
+after all have chosen, so the order in which agents choose does not matter. Listing the
+options (:meth:`StateAgent.decisions`) and drawing one are separate, so the options and their
+utilities can be shown to a person, who may choose for the state instead
+(:meth:`sim.model.model.AllianceModel.choose`, docs/ODD.md 7.1).
 """
 
 from __future__ import annotations
@@ -30,6 +33,27 @@ class Choice:
     beneficiary: str | None = None
     opponent: str | None = None
 
+    def label(self) -> str:
+        """The option in words, unique in its decision: ``intervene (Armenia vs Azerbaijan)``."""
+        if self.beneficiary is None:
+            return self.action
+        return f"{self.action} ({self.beneficiary} vs {self.opponent})"
+
+
+@dataclass(frozen=True)
+class Decision:
+    """One decision a state faces this week: its options and the model's utility of each.
+
+    ``key`` names it for the week: the conflict's label, with `` arms`` added for the choice
+    whether to surge arms into a war (a state outside the war may face both about one war).
+    ``surge`` marks that choice, whose ``abstain`` option means "no surge".
+    """
+
+    key: str
+    options: tuple[Choice, ...]
+    utilities: tuple[float, ...]
+    surge: bool = False
+
 
 class StateAgent(mesa.Agent):
     """A state in the alliance network."""
@@ -50,23 +74,42 @@ class StateAgent(mesa.Agent):
         """Multiplier on war costs (:func:`sim.model.rules.risk_factor`)."""
         return rules.risk_factor(self.lever("risk_appetite"))
 
-    def decide(self) -> None:
-        """Choose this week's actions for every active war and crisis."""
-        self.choices = []
+    def decisions(self) -> list[Decision]:
+        """This week's decisions about every active war and crisis (reads the model, draws none)."""
+        found: list[Decision] = []
         for war in self.model.active_wars():
             if self.name in war.primaries:
-                self.choices.append(self._fight_or_settle(war))
+                found.append(self._fight_or_settle(war))
             elif war.side_of(self.name) is None:
-                self.choices.append(self._bystander_posture(war))
+                found.append(self._bystander_posture(war))
             if self.name not in war.primaries:
                 arms = self._arms_supply(war)
                 if arms is not None:
-                    self.choices.append(arms)
+                    found.append(arms)
         for crisis in self.model.active_crises():
             if crisis.challenger == self.name:
-                self.choices.append(self._challenge(crisis))
+                found.append(self._challenge(crisis))
             elif crisis.target != self.name:
-                self.choices.append(self._bystander_posture(crisis))
+                found.append(self._bystander_posture(crisis))
+        return found
+
+    def decide(self) -> None:
+        """Choose this week's actions: a person's choice where one was made, else by logit.
+
+        A person's choice whose option has gone by the time the state decides (a scheduled
+        event changed the situation) is dropped, and the state chooses for itself.
+        """
+        held = self.model.chosen.pop(self.name, {})
+        self.choices = []
+        for decision in self.decisions():
+            choice = held.get(decision.key)
+            if choice is None or choice not in decision.options:
+                index = rules.logit_choice(
+                    decision.utilities, self.model.param("logit_lambda"), self.model.rng
+                )
+                choice = decision.options[index]
+            if not (decision.surge and choice.action == "abstain"):
+                self.choices.append(choice)
 
     # --- what the state observes ---------------------------------------------------------------
     def support_value(self, friend: str, foe: str) -> float:
@@ -110,11 +153,10 @@ class StateAgent(mesa.Agent):
         return rules.may_join(allied, delays, war.start, self.model.week)
 
     # --- choices ------------------------------------------------------------------------------
-    def _bystander_posture(self, conflict: War | Crisis) -> Choice:
+    def _bystander_posture(self, conflict: War | Crisis) -> Decision:
         """Abstain, show force, sanction, intervene or mediate (ODD 7.5)."""
         m = self.model
-        # (action, beneficiary, opponent): only the option chosen becomes a Choice.
-        options: list[tuple[Action, str | None, str | None]] = [("abstain", None, None)]
+        options = [Choice("abstain", conflict)]
         utilities = [0.0]
         sides = conflict.sides()
         for side, other in (sides, sides[::-1]):
@@ -123,22 +165,19 @@ class StateAgent(mesa.Agent):
             pledged = self.obligation(conflict, side) if isinstance(conflict, War) else 0.0
             if value <= 0.0 and pledged == 0.0:
                 continue  # no tie, interest or pledge draws it to this side: not an option
-            options.append(("show_of_force", friend, foe))
+            options.append(Choice("show_of_force", conflict, friend, foe))
             utilities.append(self._show_of_force(value))
-            options.append(("sanction", friend, foe))
+            options.append(Choice("sanction", conflict, friend, foe))
             utilities.append(self._sanction(value, foe))
             if isinstance(conflict, War) and self.may_intervene(conflict, side, other):
-                options.append(("intervene", friend, foe))
+                options.append(Choice("intervene", conflict, friend, foe))
                 utilities.append(self._intervention(conflict, side, other, value, pledged))
         if isinstance(conflict, War):
             for role in m.net.mediators:
                 if role.source == self.name and set(role.parties) == set(conflict.primaries):
-                    options.append(("mediate", None, None))
+                    options.append(Choice("mediate", conflict))
                     utilities.append(self._mediation(role.strength.value, conflict))
-        action, beneficiary, opponent = options[
-            rules.logit_choice(utilities, m.param("logit_lambda"), m.rng)
-        ]
-        return Choice(action, conflict, beneficiary, opponent)
+        return Decision(conflict.label(), tuple(options), tuple(utilities))
 
     def _show_of_force(self, value: float) -> float:
         m = self.model
@@ -194,17 +233,17 @@ class StateAgent(mesa.Agent):
             economic_weight=self.lever("economic_weight"),
         )
 
-    def _arms_supply(self, war: War) -> Choice | None:
+    def _arms_supply(self, war: War) -> Decision | None:
         """Surge arms to one belligerent it supplies, or not (ODD 7.6)."""
         m = self.model
-        options: list[tuple[str, str]] = []  # (beneficiary, opponent)
-        utilities: list[float] = []
+        options = [Choice("abstain", war)]
+        utilities = [0.0]
         for tie in m.net.arms_from.get(self.name, ()):
             side = war.side_of(tie.target)
             if side is None or war.side_of(self.name) == 1 - side:
                 continue
             foe = war.sides()[1 - side][0]
-            options.append((tie.target, foe))
+            options.append(Choice("supply_arms", war, tie.target, foe))
             utilities.append(
                 rules.arms_surge_utility(
                     self.support_value(tie.target, foe),
@@ -212,12 +251,11 @@ class StateAgent(mesa.Agent):
                     risk=self.risk_factor,
                 )
             )
-        if not options:
+        if len(options) == 1:
             return None
-        chosen = rules.logit_choice([0.0, *utilities], m.param("logit_lambda"), m.rng)
-        return Choice("supply_arms", war, *options[chosen - 1]) if chosen else None
+        return Decision(f"{war.label()} arms", tuple(options), tuple(utilities), surge=True)
 
-    def _fight_or_settle(self, war: War) -> Choice:
+    def _fight_or_settle(self, war: War) -> Decision:
         """Continue or seek a ceasefire (ODD 7.7)."""
         m = self.model
         side = war.side_of(self.name)
@@ -246,12 +284,10 @@ class StateAgent(mesa.Agent):
             war_weariness=m.param("war_weariness"),
         )
         settle = rules.settle_utility(m.param("ceasefire_bonus"), m.mediation_factor(war))
-        options: tuple[Action, Action] = ("continue", "settle")
-        return Choice(
-            options[rules.logit_choice([fight, settle], m.param("logit_lambda"), m.rng)], war
-        )
+        options = (Choice("continue", war), Choice("settle", war))
+        return Decision(war.label(), options, (fight, settle))
 
-    def _challenge(self, crisis: Crisis) -> Choice:
+    def _challenge(self, crisis: Crisis) -> Decision:
         """Attack, hold or stand down, against the target's expected coalition (ODD 7.8)."""
         m = self.model
         weeks = m.week - crisis.start + 1
@@ -267,10 +303,7 @@ class StateAgent(mesa.Agent):
                 base_cost=m.param("war_cost"),
                 risk=self.risk_factor,
             )
-        options: list[tuple[Action, str | None, str | None]] = [
-            ("hold", None, None),
-            ("stand_down", None, None),
-        ]
+        options = [Choice("hold", crisis), Choice("stand_down", crisis)]
         utilities = [
             rules.hold_utility(
                 attack,
@@ -281,9 +314,6 @@ class StateAgent(mesa.Agent):
             rules.stand_down_utility(m.param("stand_down_cost")),
         ]
         if attack is not None:
-            options.append(("attack", self.name, crisis.target))
+            options.append(Choice("attack", crisis, self.name, crisis.target))
             utilities.append(attack)
-        action, beneficiary, opponent = options[
-            rules.logit_choice(utilities, m.param("logit_lambda"), m.rng)
-        ]
-        return Choice(action, crisis, beneficiary, opponent)
+        return Decision(crisis.label(), tuple(options), tuple(utilities))

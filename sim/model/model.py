@@ -12,7 +12,7 @@ One step is one week:
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import assert_never
 
 import mesa
@@ -69,6 +69,8 @@ class AllianceModel(mesa.Model):
         self.pledges_honoured = 0
         self.log: list[dict[str, object]] = []
         self.records: list[dict[str, float]] = []
+        #: Options people chose for the coming week (:meth:`choose`), by state and decision key.
+        self.chosen: dict[str, dict[str, Choice]] = {}
         self.states = {name: StateAgent(self, name) for name in sorted(world.states)}
         self.records.append(metrics.record_step(self))
 
@@ -99,6 +101,36 @@ class AllianceModel(mesa.Model):
         self.relax_trust()
         self.week += 1
         self.records.append(metrics.record_step(self))
+
+    def choose(self, state: str, picks: Mapping[str, str]) -> None:
+        """Have ``state`` take these options in the coming week instead of choosing them itself.
+
+        Args:
+            state: A state of the world.
+            picks: Decision key → option label, from ``self.states[state].decisions()``
+                (:class:`~sim.model.agents.Decision`, :meth:`~sim.model.agents.Choice.label`).
+                Decisions not named are left to the state, as are all the next week's.
+
+        Raises:
+            ValueError: one line naming the state, the decision and what is allowed, if the
+                state, a key or a label is not one of this week's; nothing is kept then.
+        """
+        if state not in self.states:
+            raise ValueError(f"no state {state!r}; allowed: {', '.join(self.states)}")
+        decisions = {d.key: d for d in self.states[state].decisions()}
+        chosen: dict[str, Choice] = {}
+        for key, label in picks.items():
+            if key not in decisions:
+                allowed = ", ".join(decisions) or "none this week"
+                raise ValueError(f"{state}: no decision {key!r}; allowed: {allowed}")
+            labels = [option.label() for option in decisions[key].options]
+            if label not in labels:
+                raise ValueError(
+                    f"{state}: {key}: no option {label!r}; allowed: {', '.join(labels)}"
+                )
+            chosen[key] = decisions[key].options[labels.index(label)]
+        if chosen:  # there is a decision, so a conflict, so the states will decide next week
+            self.chosen.setdefault(state, {}).update(chosen)
 
     # --- observations the agents read ----------------------------------------------------------
     def param(self, name: str) -> float:

@@ -1,7 +1,8 @@
 """Command line: ``alliance-sim`` (or ``python -m sim``).
 
-Commands: run, sweep, compare, discover, validate, plot, evidence, schema, list, app. Bad input
-prints one line on stderr naming the file, the field and what is allowed, and exits with status 2.
+Commands: run, sweep, compare, discover, validate, plot, evidence, schema, list, app, hub. Bad
+input prints one line on stderr naming the file, the field and what is allowed, and exits with
+status 2.
 """
 
 from __future__ import annotations
@@ -322,25 +323,53 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 def cmd_app(args: argparse.Namespace) -> int:
     """Serve the classroom app (sim/presentation/app.py, on Solara) until Ctrl+C."""
+    return serve("app.py", args.host, args.port, "alliance-sim app: open http://{}/")
+
+
+def cmd_hub(args: argparse.Namespace) -> int:
+    """Serve a class session hub (sim/presentation/hub_app.py): students play states."""
+    scenario = resolve_scenario(args.scenario)
+    load_scenario(scenario)  # a bad file is one line here, not a broken page in class
+    env = {"ALLIANCE_SIM_HUB_SCENARIO": str(scenario.resolve())}
+    hint = (
+        " (this computer only: --host 0.0.0.0 lets students join from the school network)"
+        if args.host == "127.0.0.1"
+        else ""
+    )
+    address = "alliance-sim hub: teacher: http://{0}/teacher; students: http://{0}/join"
+    return serve("hub_app.py", args.host, args.port, address + hint, env)
+
+
+def serve(script: str, host: str, port: int, banner: str, env: dict[str, str] | None = None) -> int:
+    """Run a page of sim/presentation on Solara until Ctrl+C (or SIGTERM).
+
+    Args:
+        script: The page's file in sim/presentation.
+        host: Address to listen on.
+        port: Port to listen on.
+        banner: The line printed first; ``{}`` (or ``{0}``) becomes ``host:port``.
+        env: Variables for the server besides this process's own.
+    """
     import importlib.util
-    import os
     import signal
     import subprocess
 
-    if not 1 <= args.port <= 65535:
-        raise InputError("(command line)", "--port", f"must be 1 to 65535 (got {args.port})")
+    if not 1 <= port <= 65535:
+        raise InputError("(command line)", "--port", f"must be 1 to 65535 (got {port})")
     if importlib.util.find_spec("solara") is None:
         raise InputError(
-            "(command line)", "app", "needs solara; install with: pip install 'alliance-sim[app]'"
+            "(command line)",
+            script.removesuffix(".py").removesuffix("_app"),
+            "needs solara; install with: pip install 'alliance-sim[app]'",
         )
-    app = Path(str(resources.files("sim.presentation"))) / "app.py"
-    command = [sys.executable, "-m", "solara", "run", str(app), "--host", args.host]
-    command += ["--port", str(args.port), "--production", "--no-open", "--no-check-version"]
+    app = Path(str(resources.files("sim.presentation"))) / script
+    command = [sys.executable, "-m", "solara", "run", str(app), "--host", host]
+    command += ["--port", str(port), "--production", "--no-open", "--no-check-version"]
     # A classroom server should not report to anyone: Solara's usage telemetry stays off.
-    env = {**os.environ, "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False"}
-    print(f"alliance-sim app: open http://{args.host}:{args.port}/ in a browser; Ctrl+C stops it")
+    variables = {**os.environ, **(env or {}), "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False"}
+    print(f"{banner.format(f'{host}:{port}')} in a browser; Ctrl+C stops it")
     sys.stdout.flush()  # the URL comes before the server's own lines
-    server = subprocess.Popen(command, env=env)
+    server = subprocess.Popen(command, env=variables)
     # Ctrl+C reaches the server through the terminal; a plain SIGTERM (a service manager, a
     # test) reaches only this process, so pass it on rather than leave the server orphaned.
     signal.signal(signal.SIGTERM, lambda *_: server.terminate())
@@ -495,6 +524,26 @@ def build_parser() -> argparse.ArgumentParser:
     )
     app.add_argument("--port", type=int, default=8765, help="port (default: 8765)")
     app.set_defaults(handler=cmd_app)
+
+    hub = commands.add_parser(
+        "hub",
+        help="serve a class session: students play states from their browsers",
+        description=cmd_hub.__doc__,
+    )
+    hub.add_argument(
+        "scenario",
+        nargs="?",
+        default="classroom",
+        help="scenario file, or the name of a built-in scenario (default: classroom)",
+    )
+    hub.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="address to listen on (default: 127.0.0.1, this computer only; "
+        "0.0.0.0 lets students on the school network join)",
+    )
+    hub.add_argument("--port", type=int, default=8766, help="port (default: 8766)")
+    hub.set_defaults(handler=cmd_hub)
     return parser
 
 

@@ -33,3 +33,13 @@ MAX_RETRIES = 100
 #: Chunks of a sweep (each is a file per table, and a line of the progress); the default chunk
 #: size grows so that a sweep of up to :data:`MAX_RUNS_HARD` runs stays below it.
 MAX_CHUNKS = 100_000
+#: Class sessions a classroom hub holds open at once (each holds a model and its history).
+MAX_CLASS_SESSIONS = 20
+#: Students who may join one class session.
+MAX_CLASS_STUDENTS = 60
+#: Students who may share one state as a team.
+MAX_TEAM = 6
+#: Runs of the model's own agents a class's debrief compares the class with.
+MAX_DEBRIEF_REPLICATES = 200
+#: Characters of a student's name in a class session.
+MAX_NAME_CHARS = 40
