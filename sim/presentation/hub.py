@@ -26,6 +26,7 @@ from sim.model.model import AllianceModel
 from sim.model.rules import logit_probabilities
 from sim.presentation.account import outcome_summary
 from sim.presentation.debrief import Debrief, debrief
+from sim.presentation.live_plot import stored_from_model
 from sim.schema.limits import (
     MAX_CLASS_SESSIONS,
     MAX_CLASS_STUDENTS,
@@ -362,7 +363,10 @@ class ClassSession:
     def story(self) -> list[str]:
         """The run so far in plain sentences (the public picture everyone sees)."""
         with self.lock:
-            return outcome_summary(self.loaded, self.model) if self.model.week else []
+            if not self.model.week:
+                return []
+            # Told from the run's tables, as the classroom page tells its runs.
+            return outcome_summary(self.loaded, stored_from_model(self.loaded, self.model))
 
     def for_student(self, key: str, now: float | None = None) -> StudentView:
         """A student's view (one line if they are no longer in the class)."""
