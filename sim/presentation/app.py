@@ -13,7 +13,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-import matplotlib as mpl
 import solara
 from solara.toestand import Ref
 
@@ -29,15 +28,13 @@ from sim.presentation.classroom import (
     comparison_markdown,
     default_settings,
     event_switches,
-    live_figure,
-    network_now,
     new_model,
     open_scenario,
     open_uploads,
     outcome_summary,
     stored_from_model,
 )
-from sim.presentation.plot_base import STYLE
+from sim.presentation.live_view import LiveNetwork, LiveWeekly
 from sim.schema.errors import InputError
 from sim.schema.limits import MAX_FILE_BYTES
 
@@ -281,19 +278,16 @@ def Main(loaded: LoadedScenario, settings: Settings) -> None:
         solara.Button("Run to the end", on_click=lambda: week.set(sc.steps), color="primary")
         solara.Button("Reset", on_click=lambda: week.set(0), outlined=True)
         solara.Markdown(f"## Week {model.week} of {sc.steps}")
-    with mpl.rc_context(STYLE):
-        stored = stored_from_model(applied, model)
-        network = network_now(stored)
-        network.supxlabel("")  # the key is written below the picture, in large type
-        with solara.Columns([3, 2]):
-            with solara.Column():
-                solara.FigureMatplotlib(network, dpi=100, format="png")
-                solara.Markdown(KEY)
-            with solara.Column():
-                solara.Markdown("## What happened")
-                lines = outcome_summary(applied, model) if model.week else ["Not started."]
-                solara.Markdown("\n".join(f"- {line}" for line in lines))
-        solara.FigureMatplotlib(live_figure(stored), dpi=100, format="png")
+    stored = stored_from_model(applied, model)
+    with solara.Columns([3, 2]):
+        with solara.Column():
+            LiveNetwork(stored)
+            solara.Markdown(KEY)
+        with solara.Column():
+            solara.Markdown("## What happened")
+            lines = outcome_summary(applied, model) if model.week else ["Not started."]
+            solara.Markdown("\n".join(f"- {line}" for line in lines))
+    LiveWeekly(stored)
     solara.Markdown(f"## Before and after the what-if ({REPLICATES} runs each)")
     solara.Button("Compare with the scenario as it is", on_click=run_comparison, color="primary")
     table, for_settings = comparison.value

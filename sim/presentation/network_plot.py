@@ -404,6 +404,54 @@ def arc_radius(index: int, count: int) -> float:
     return spacing * (index // 2 + 0.5) * sign
 
 
+@dataclass(frozen=True)
+class Arc:
+    """One arc of the network picture: every tie of one kind between one pair of states.
+
+    Attributes:
+        a: The pair's first state (in sorted order).
+        b: The pair's second state.
+        kind: The tie kind.
+        arrow: ``"-"`` (both ways), ``"-|>"`` (``a`` to ``b``) or ``"<|-"`` (``b`` to ``a``).
+        weight: The strongest weight of its ties, clipped to 0-1.
+        rad: Its curvature (:func:`arc_radius`), so the arcs of a pair fan out.
+        ties: The ids of its ties.
+    """
+
+    a: str
+    b: str
+    kind: str
+    arrow: str
+    weight: float
+    rad: float
+    ties: frozenset[str]
+
+
+def kind_arcs(a: str, b: str, rows: pd.DataFrame) -> list[Arc]:
+    """The arcs of one pair, one per kind, in the order of :data:`TIE_STYLE`.
+
+    Several ties of one kind (e.g. three Turkish-Azerbaijani pledges) merge into one arc at the
+    strongest weight: the projector shows kinds, the tables keep the detail.
+    """
+    order = {k: i for i, k in enumerate(TIE_STYLE)}
+    kinds = sorted(rows["kind"].unique(), key=lambda k: (order.get(k, len(order)), k))
+    arcs = []
+    for i, kind in enumerate(kinds):
+        tie = rows[rows["kind"] == kind]
+        forward = bool((tie["source"] == a).any())
+        backward = bool((tie["source"] == b).any())
+        arrow = "-" if forward and backward else "-|>" if forward else "<|-"
+        weight = float(np.clip(tie["weight"].max(), 0.0, 1.0))
+        ties = frozenset(str(t) for t in tie["tie"]) if "tie" in tie else frozenset()
+        arcs.append(Arc(a, b, str(kind), arrow, weight, arc_radius(i, len(kinds)), ties))
+    return arcs
+
+
+def network_arcs(rows: pd.DataFrame) -> list[Arc]:
+    """Every arc of a week's network rows, pair by pair in sorted order."""
+    return [arc for (a, b), pair_rows in _pairs(rows) for arc in kind_arcs(a, b, pair_rows)]
+
+
 def draw_pair(
     ax: Axes,
     a: str,
@@ -413,24 +461,16 @@ def draw_pair(
     nodes: dict[str, Circle],
     new: set[str] | None = None,
 ) -> None:
-    """Draw the ties of one pair, one arc per kind, fanned out so none hides another.
+    """Draw the ties of one pair, one arc per kind (:func:`kind_arcs`), fanned out.
 
-    Several ties of one kind (e.g. three Turkish-Azerbaijani pledges) merge into one arc at the
-    strongest weight: the projector shows kinds, the tables keep the detail. An arc with a tie
-    among ``new`` (ids of ties begun since the previous figure) is highlighted.
+    An arc with a tie among ``new`` (ids of ties begun since the previous figure) is
+    highlighted.
     """
-    order = {k: i for i, k in enumerate(TIE_STYLE)}
-    kinds = sorted(rows["kind"].unique(), key=lambda k: (order.get(k, len(order)), k))
-    for i, kind in enumerate(kinds):
-        tie = rows[rows["kind"] == kind]
-        forward = bool((tie["source"] == a).any())
-        backward = bool((tie["source"] == b).any())
-        arrow = "-" if forward and backward else "-|>" if forward else "<|-"
-        weight = float(np.clip(tie["weight"].max(), 0.0, 1.0))
+    for arc in kind_arcs(a, b, rows):
         ends = (layout[a], layout[b])
-        patch = tie_arrow(kind, weight, arrow, arc_radius(i, len(kinds)), ends)
+        patch = tie_arrow(arc.kind, arc.weight, arc.arrow, arc.rad, ends)
         patch.patchA, patch.patchB = nodes[a], nodes[b]  # clip the line at the circles' rims
-        if new and "tie" in tie and bool(tie["tie"].isin(new).any()):
+        if new and arc.ties & new:
             halo = [Stroke(linewidth=NEW_TIE_HALO_WIDTH, foreground=NEW_TIE_HALO), Normal()]
             patch.set_path_effects(halo)
         ax.add_artist(patch)  # not add_patch: limits are fixed, and updating them is slow
