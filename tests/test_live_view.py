@@ -153,7 +153,8 @@ def test_weekly_charts_follow_the_run(classroom: LoadedScenario) -> None:
     ]
     series = {(s["xAxisIndex"], s["name"]): s["data"] for s in option["series"]}
     steps = stored.steps
-    assert series[0, "escalation"] == [[w, float(e)] for w, e in zip(steps.step, steps.escalation)]
+    escalation = zip(steps["step"], steps["escalation"], strict=True)
+    assert series[0, "escalation"] == [[w, float(e)] for w, e in escalation]
     fighting = steps[[column("fighting", s) for s in stored.states]].sum(axis=1)
     assert [v for _, v in series[2, "fighting"]] == [float(n) for n in fighting]
     assert [v for _, v in series[1, "karabakh"]] == list(steps[column(CONTROL, "karabakh")])
