@@ -19,6 +19,7 @@ figures' 10-90% bands over replicates would have no width).
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import pandas as pd
@@ -107,7 +108,10 @@ def network_option(stored: Stored) -> Option:
     step, rows = _latest(stored)
     states = stored.states
     layout = circle_layout(states)
-    radii = node_radii(stored, 0, states).get(step, {})
+    # node_radii on the strength columns alone: on all of steps it copies a wide table.
+    strength = [c for c in (column("strength", s) for s in states) if c in stored.steps]
+    narrow = dataclasses.replace(stored, steps=stored.steps[["replicate", "step", *strength]])
+    radii = node_radii(narrow, 0, states).get(step, {})
     week = stored.steps[stored.steps["step"] == step]
     nodes = [_node(state, xy, radii.get(state, 0.08), week) for state, xy in layout.items()]
     # Invisible corners fix the drawing box, which ECharts otherwise fits to the nodes.

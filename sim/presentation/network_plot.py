@@ -427,29 +427,53 @@ class Arc:
     ties: frozenset[str]
 
 
+#: One network row as the arcs need it: source, target, kind, weight, tie id (None: no ids).
+TieRow = tuple[str, object, str, float, object]
+
+
+def _tie_rows(rows: pd.DataFrame) -> list[TieRow]:
+    """The rows as plain tuples: a week has a few dozen, too few for pandas to pay off."""
+    ties = rows["tie"] if "tie" in rows else [None] * len(rows)
+    columns = (rows["source"], rows["target"], rows["kind"], rows["weight"], ties)
+    return list(zip(*columns, strict=True))
+
+
 def kind_arcs(a: str, b: str, rows: pd.DataFrame) -> list[Arc]:
     """The arcs of one pair, one per kind, in the order of :data:`TIE_STYLE`.
 
     Several ties of one kind (e.g. three Turkish-Azerbaijani pledges) merge into one arc at the
     strongest weight: the projector shows kinds, the tables keep the detail.
     """
+    return _arcs(a, b, _tie_rows(rows))
+
+
+def _arcs(a: str, b: str, rows: list[TieRow]) -> list[Arc]:
     order = {k: i for i, k in enumerate(TIE_STYLE)}
-    kinds = sorted(rows["kind"].unique(), key=lambda k: (order.get(k, len(order)), k))
+    by_kind: dict[str, list[TieRow]] = {}
+    for row in rows:
+        by_kind.setdefault(row[2], []).append(row)
+    kinds = sorted(by_kind, key=lambda k: (order.get(k, len(order)), k))
     arcs = []
     for i, kind in enumerate(kinds):
-        tie = rows[rows["kind"] == kind]
-        forward = bool((tie["source"] == a).any())
-        backward = bool((tie["source"] == b).any())
+        group = by_kind[kind]
+        forward = any(row[0] == a for row in group)
+        backward = any(row[0] == b for row in group)
         arrow = "-" if forward and backward else "-|>" if forward else "<|-"
-        weight = float(np.clip(tie["weight"].max(), 0.0, 1.0))
-        ties = frozenset(str(t) for t in tie["tie"]) if "tie" in tie else frozenset()
+        weights = [row[3] for row in group if not math.isnan(row[3])]  # as pandas' max: no NaN
+        weight = float(np.clip(max(weights, default=math.nan), 0.0, 1.0))
+        ties = frozenset(str(row[4]) for row in group if row[4] is not None)
         arcs.append(Arc(a, b, str(kind), arrow, weight, arc_radius(i, len(kinds)), ties))
     return arcs
 
 
 def network_arcs(rows: pd.DataFrame) -> list[Arc]:
-    """Every arc of a week's network rows, pair by pair in sorted order."""
-    return [arc for (a, b), pair_rows in _pairs(rows) for arc in kind_arcs(a, b, pair_rows)]
+    """Every arc of a week's network rows, pair by pair in sorted order (as :func:`_pairs`)."""
+    pairs: dict[tuple[str, str], list[TieRow]] = {}
+    for row in _tie_rows(rows):
+        # A row without a target (a mediation's) pairs its source with itself, as in _pairs.
+        ends = sorted(str(end) for end in row[:2] if isinstance(end, str))
+        pairs.setdefault((ends[0], ends[-1]), []).append(row)
+    return [arc for pair in sorted(pairs) for arc in _arcs(*pair, pairs[pair])]
 
 
 def draw_pair(
