@@ -4,7 +4,8 @@ Starts ``python -m sim app`` on a free port (this tree, and with ``--baseline RE
 tree of commit REV, unpacked with ``git archive``, served the same way) and drives Debian's
 Chromium with async Playwright: one browser, one context and page per tab, every tab working
 the same lesson at once (open the page, step, move a slider, flip a switch and back, run to
-the end, reset, step, compare), with a random think time between actions. Each action is
+the end, reset, step, compare), with a random think time between actions; the tabs open the
+page ``--stagger`` seconds apart, as a class arrives. Each action is
 timed in the page itself: from the click or key press (a capture listener on ``document``)
 to the first DOM change that shows its result, plus two animation frames (a frame painted)
 and, for the old app's PNGs, the images decoded. The server's memory is the resident set of
@@ -176,15 +177,18 @@ async def timed(page: Page, action: Any, check: str, timeout: float = 180) -> fl
     return float(await asyncio.wait_for(waited, timeout))
 
 
-async def lesson(page: Page, url: str, seed: int, think: float, out: dict[str, list[float]]):
-    """One student's lesson; appends each action's milliseconds to ``out`` by kind."""
+async def lesson(
+    page: Page, url: str, seed: int, think: float, late: float, out: dict[str, list[float]]
+) -> None:
+    """One student's lesson, ``late`` seconds after the first; milliseconds to ``out`` by kind."""
     rng = random.Random(seed)
+    await asyncio.sleep(late)
 
     async def pause() -> None:
         await asyncio.sleep(rng.uniform(0.5 * think, 1.5 * think))
 
     start = time.perf_counter()
-    await page.goto(url)
+    await page.goto(url, timeout=180_000)
     await page.wait_for_function(heading(0), polling=50, timeout=180_000)
     out["open"].append(1000 * (time.perf_counter() - start))
     step = page.get_by_role("button", name="Step one week")
@@ -217,7 +221,7 @@ async def lesson(page: Page, url: str, seed: int, think: float, out: dict[str, l
     out["compare"].append(await timed(page, compare.click, table))
 
 
-async def classroom(url: str, tabs: int, think: float, seed: int) -> dict[str, Any]:
+async def classroom(url: str, tabs: int, think: float, stagger: float, seed: int) -> dict[str, Any]:
     """``tabs`` students at once on one server; times by action, and outside requests."""
     out: dict[str, list[float]] = {
         k: [] for k in ("open", "step", "slider", "switch", "run to the end", "compare")
@@ -241,7 +245,7 @@ async def classroom(url: str, tabs: int, think: float, seed: int) -> dict[str, A
             pages.append(page)
         start = time.perf_counter()
         await asyncio.gather(
-            *(lesson(page, url, seed + i, think, out) for i, page in enumerate(pages))
+            *(lesson(page, url, seed + i, think, i * stagger, out) for i, page in enumerate(pages))
         )
         wall = time.perf_counter() - start
         await browser.close()
@@ -323,6 +327,9 @@ def main() -> None:
     parser.add_argument("--baseline", help="also serve this commit's tree (e.g. ca83662)")
     parser.add_argument("--baseline-tabs", type=int, nargs="+", help="default: --tabs")
     parser.add_argument("--think", type=float, default=2.0, help="mean seconds between actions")
+    parser.add_argument(
+        "--stagger", type=float, default=1.0, help="seconds between two tabs' first visit"
+    )
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--draw", action="store_true", help="time the two drawing paths")
     parser.add_argument("--json", type=Path, help="write every time here")
@@ -344,7 +351,7 @@ def main() -> None:
                 with server(tree) as (url, proc), MemoryWatch(proc) as memory:
                     idle = tree_rss(proc)
                     before = load()
-                    run = asyncio.run(classroom(url, tabs, args.think, args.seed))
+                    run = asyncio.run(classroom(url, tabs, args.think, args.stagger, args.seed))
                 key = f"{name}, {tabs} tab{'s' * (tabs > 1)}"
                 stats = summary(run["times"])
                 results[key] = {**run, "summary": stats, "peak_rss_mb": memory.peak / 2**20}

@@ -24,7 +24,6 @@ from sim.presentation.classroom import (
     Settings,
     apply_settings,
     arms_ties,
-    compare,
     comparison_markdown,
     default_settings,
     event_switches,
@@ -35,6 +34,7 @@ from sim.presentation.classroom import (
     stored_from_model,
 )
 from sim.presentation.live_view import LiveNetwork, LiveWeekly
+from sim.presentation.shared_runs import shared_comparison
 from sim.schema.errors import InputError
 from sim.schema.limits import MAX_FILE_BYTES
 
@@ -271,7 +271,8 @@ def Main(loaded: LoadedScenario, settings: Settings) -> None:
 
     def run_comparison() -> None:
         before = apply_settings(loaded, default_settings(loaded))
-        comparison.set((comparison_markdown(compare(before, what_if, REPLICATES)), what_if))
+        table = shared_comparison(before, what_if, REPLICATES)  # one computation for all tabs
+        comparison.set((comparison_markdown(table), what_if))
 
     with solara.Row(style={"align-items": "center"}):
         solara.Button("Step one week", on_click=lambda: week.set(weeks + 1), color="primary")
