@@ -112,7 +112,9 @@ def network_option(stored: Stored) -> Option:
     strength = [c for c in (column("strength", s) for s in states) if c in stored.steps]
     narrow = dataclasses.replace(stored, steps=stored.steps[["replicate", "step", *strength]])
     radii = node_radii(narrow, 0, states).get(step, {})
-    week = stored.steps[stored.steps["step"] == step]
+    rows_of_week = stored.steps[stored.steps["step"] == step]
+    # One row as a dict: a few dozen lookups in a frame cost more than the rest of the picture.
+    week: dict[str, Any] = rows_of_week.iloc[0].to_dict() if len(rows_of_week) else {}
     nodes = [_node(state, xy, radii.get(state, 0.08), week) for state, xy in layout.items()]
     # Invisible corners fix the drawing box, which ECharts otherwise fits to the nodes.
     nodes += [
@@ -148,17 +150,16 @@ def network_option(stored: Stored) -> Option:
     }
 
 
-def _fighting(week: pd.DataFrame, state: str) -> bool:
-    name = column("fighting", state)
-    return name in week and len(week) > 0 and bool(week[name].iloc[0])
+def _fighting(week: dict[str, Any], state: str) -> bool:
+    return bool(week.get(column("fighting", state), False))
 
 
-def _node(state: str, xy: tuple[float, float], radius: float, week: pd.DataFrame) -> Option:
+def _node(state: str, xy: tuple[float, float], radius: float, week: dict[str, Any]) -> Option:
     """One state: a circle of the saved figures' size, its name and strength outside."""
     x, y = xy
     fighting = _fighting(week, state)
     strength_column = column("strength", state)
-    strength = week[strength_column].iloc[0] if len(week) and strength_column in week else None
+    strength = week.get(strength_column)
     label = state if strength is None or pd.isna(strength) else f"{state}\n{strength:.1f}"
     return {
         "name": state,
