@@ -347,6 +347,29 @@ def draw_times(repeats: int) -> dict[str, float]:
     return {name: statistics.median(ms) for name, ms in times.items()}
 
 
+def measure(key: str, tree: Path, tabs: int, args: argparse.Namespace) -> dict[str, Any]:
+    """One lesson of ``tabs`` tabs on a fresh server of ``tree``; prints and returns its figures."""
+    with server(tree) as (url, proc), MemoryWatch(proc) as memory:
+        idle, cpu, before = tree_rss(proc), tree_cpu(proc), load()
+        run = asyncio.run(classroom(url, tabs, args.think, args.stagger, args.seed))
+        run["server_cpu"] = tree_cpu(proc) - cpu
+    stats = summary(run["times"])
+    actions = sum(s["n"] for kind, s in stats.items() if kind != "open")
+    print(f"\n{key}: load {before} -> {load()}, lesson wall {run['wall']:.1f} s")
+    print(
+        f"  CPU seconds: server {run['server_cpu']:.1f} ({tabs} opens and {actions:.0f} actions),"
+        f" Chromium {run['browser_cpu']:.1f}"
+    )
+    print(f"  server RSS idle {idle / 2**20:.0f} MB, peak {memory.peak / 2**20:.0f} MB")
+    print(f"  requests leaving 127.0.0.1: {len(run['outside'])} {run['outside'][:3]}")
+    for kind, s in stats.items():
+        print(
+            f"  {kind:15} n={s['n']:3.0f}  median {s['median']:7.0f} ms"
+            f"  p90 {s['p90']:7.0f}  max {s['max']:7.0f}"
+        )
+    return {**run, "summary": stats, "peak_rss_mb": memory.peak / 2**20}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tabs", type=int, nargs="+", default=[1, 30])
@@ -367,32 +390,17 @@ def main() -> None:
         ratio = drawn["matplotlib png"] / drawn["echarts option"]
         print(f"drawing per click (median of 15): {drawn}; ratio {ratio:.0f}x; load {load()}")
         results["draw"] = drawn
-    apps = [("this tree", ROOT, args.tabs)]
     with tempfile.TemporaryDirectory(prefix="bench-app-baseline-") as tmp:
+        apps = [("this tree", ROOT, args.tabs)]
         if args.baseline:
             tabs = args.baseline_tabs or args.tabs
             apps.append((f"baseline {args.baseline}", unpack(args.baseline, Path(tmp)), tabs))
-        for name, tree, tab_counts in apps:
-            for tabs in tab_counts:
-                with server(tree) as (url, proc), MemoryWatch(proc) as memory:
-                    idle, cpu, before = tree_rss(proc), tree_cpu(proc), load()
-                    run = asyncio.run(classroom(url, tabs, args.think, args.stagger, args.seed))
-                    run["server_cpu"] = tree_cpu(proc) - cpu
-                key = f"{name}, {tabs} tab{'s' * (tabs > 1)}"
-                stats = summary(run["times"])
-                results[key] = {**run, "summary": stats, "peak_rss_mb": memory.peak / 2**20}
-                print(f"\n{key}: load {before} -> {load()}, lesson wall {run['wall']:.1f} s")
-                print(
-                    f"  CPU seconds: server {run['server_cpu']:.1f},"
-                    f" Chromium {run['browser_cpu']:.1f}"
-                )
-                print(f"  server RSS idle {idle / 2**20:.0f} MB, peak {memory.peak / 2**20:.0f} MB")
-                print(f"  requests leaving 127.0.0.1: {len(run['outside'])} {run['outside'][:3]}")
-                for kind, s in stats.items():
-                    print(
-                        f"  {kind:15} n={s['n']:3.0f}  median {s['median']:7.0f} ms"
-                        f"  p90 {s['p90']:7.0f}  max {s['max']:7.0f}"
-                    )
+        # By number of tabs, each app in turn: a comparison sees about the same machine load.
+        for tabs in sorted({n for _, _, counts in apps for n in counts}):
+            for name, tree, counts in apps:
+                if tabs in counts:
+                    key = f"{name}, {tabs} tab{'s' * (tabs > 1)}"
+                    results[key] = measure(key, tree, tabs, args)
     if args.json:
         args.json.write_text(json.dumps(results, indent=1))
 
