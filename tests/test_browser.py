@@ -233,3 +233,41 @@ def drop(page, files: list[tuple[str, str]]) -> None:
         files,
     )
     page.locator(".solara-file-drop").dispatch_event("drop", {"dataTransfer": transfer})
+
+
+@pytest.mark.slow
+def test_live_pictures_are_drawn_in_the_browser_offline(app_url: str) -> None:
+    """ECharts draws the network and the weekly charts from the app's own server, no CDN."""
+    outside: list[str] = []
+    with playwright_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=LAUNCH_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1920, "height": 1080})
+            page.on(
+                "request",
+                lambda r: (
+                    None if r.url.startswith((app_url, "blob:", "data:")) else outside.append(r.url)
+                ),
+            )
+            page.goto(app_url)
+            network = page.locator("[aria-label^='Network at week']")
+            # ECharts loads after the page (3 MB of JavaScript, from the app's server).
+            playwright_api.expect(network).to_have_attribute(
+                "aria-label",
+                re.compile(r"^Network at week 0\. Fighting: none\. Wars: none\."),
+                timeout=30_000,
+            )
+            for _ in range(3):
+                page.get_by_role("button", name="Step one week").click()
+            # The classroom scenario's war began in week 0: both sides fight in week 3.
+            playwright_api.expect(network).to_have_attribute(
+                "aria-label",
+                re.compile(r"^Network at week 3\. Fighting: Armenia, Azerbaijan\. Wars: "),
+            )
+            weekly = page.locator("[aria-label^='Week by week']")
+            playwright_api.expect(weekly).to_have_attribute("aria-label", re.compile("to week 3"))
+            assert network.locator("canvas").count() >= 1
+            assert page.locator("img[src^='data:image/png']").count() == 0
+        finally:
+            browser.close()
+    assert outside == []
