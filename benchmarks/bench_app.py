@@ -43,7 +43,8 @@ import psutil
 from playwright.async_api import Page, async_playwright
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))  # --draw imports this tree's sim, not an installed one
+# --draw and --sessions import this tree's sim (or the baseline's), not an installed one.
+sys.path.insert(0, os.environ.get("BENCH_APP_TREE", str(ROOT)))
 CHROMIUM = "/usr/bin/chromium"
 # As tests/test_browser.py launches it.
 LAUNCH_ARGS = [
@@ -370,6 +371,51 @@ def measure(key: str, tree: Path, tabs: int, args: argparse.Namespace) -> dict[s
     return {**run, "summary": stats, "peak_rss_mb": memory.peak / 2**20}
 
 
+def session_clicks(sessions: int, rounds: int) -> dict[str, float]:
+    """The server's side alone: ``sessions`` pages rendered in this process, stepped in turn.
+
+    Solara's test renderer (``solara.render``) builds each page as the server does for a tab,
+    without a browser or websocket; each session then clicks "Step one week" once per round,
+    round after round, and each click is timed to the end of its render. The memory is this
+    process's resident set: before, with every page open, and at the end.
+    """
+    import ipyvuetify as v
+    import solara
+
+    from sim.presentation.app import Page
+
+    me = psutil.Process()
+    rss = [me.memory_info().rss]
+    start = time.perf_counter()
+    pages = [solara.render(Page(), handle_error=False)[1] for _ in range(sessions)]
+    opened = time.perf_counter() - start
+    rss.append(me.memory_info().rss)
+    buttons = [page.find(v.Btn, children=["Step one week"]).widget for page in pages]
+    ms = []
+    for _ in range(rounds):
+        for button in buttons:
+            start = time.perf_counter()
+            button.click()
+            ms.append(1000 * (time.perf_counter() - start))
+    rss.append(me.memory_info().rss)
+    return {
+        "open_s_per_page": opened / sessions,
+        "click_median_ms": statistics.median(ms),
+        "click_p90_ms": sorted(ms)[int(0.9 * (len(ms) - 1))],
+        "rss_mb_before": rss[0] / 2**20,
+        "rss_mb_open": rss[1] / 2**20,
+        "rss_mb_end": rss[2] / 2**20,
+    }
+
+
+def sessions_of(tree: Path, sessions: int, rounds: int) -> dict[str, float]:
+    """:func:`session_clicks` in a fresh interpreter that imports ``tree``'s package."""
+    env = {**os.environ, "BENCH_APP_TREE": str(tree)}
+    command = [sys.executable, __file__, "--sessions-only", str(sessions), str(rounds)]
+    out = subprocess.run(command, env=env, cwd=tree, check=True, capture_output=True, text=True)
+    return dict(json.loads(out.stdout.splitlines()[-1]))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tabs", type=int, nargs="+", default=[1, 30])
@@ -382,7 +428,14 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--draw", action="store_true", help="time the two drawing paths")
     parser.add_argument("--json", type=Path, help="write every time here")
+    parser.add_argument(
+        "--sessions", type=int, default=0, help="also time the server alone with N sessions"
+    )
+    parser.add_argument("--sessions-only", type=int, nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.sessions_only:  # the child process of sessions_of
+        print(json.dumps(session_clicks(*args.sessions_only)))
+        return
     print(f"{psutil.cpu_count()} cores; load {load()}")
     results: dict[str, Any] = {}
     if args.draw:
@@ -395,6 +448,12 @@ def main() -> None:
         if args.baseline:
             tabs = args.baseline_tabs or args.tabs
             apps.append((f"baseline {args.baseline}", unpack(args.baseline, Path(tmp)), tabs))
+        if args.sessions:
+            for name, tree, _ in apps:
+                figures = sessions_of(tree, args.sessions, 3)
+                results[f"{name}, {args.sessions} sessions without a browser"] = figures
+                print(f"\n{name}, {args.sessions} sessions in one process (load {load()}):")
+                print("  " + ", ".join(f"{k} {v:.1f}" for k, v in figures.items()))
         # By number of tabs, each app in turn: a comparison sees about the same machine load.
         for tabs in sorted({n for _, _, counts in apps for n in counts}):
             for name, tree, counts in apps:
