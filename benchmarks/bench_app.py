@@ -418,7 +418,7 @@ def sessions_of(tree: Path, sessions: int, rounds: int) -> dict[str, float]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--tabs", type=int, nargs="+", default=[1, 30])
+    parser.add_argument("--tabs", type=int, nargs="*", default=[1, 30], help="none: no browser")
     parser.add_argument("--baseline", help="also serve this commit's tree (e.g. ca83662)")
     parser.add_argument("--baseline-tabs", type=int, nargs="+", help="default: --tabs")
     parser.add_argument("--think", type=float, default=2.0, help="mean seconds between actions")
