@@ -166,3 +166,15 @@ def test_options_are_plain_json(classroom: LoadedScenario) -> None:
     stored = live(classroom, 8)
     for option in (network_option(stored), weekly_option(stored)):
         assert json.loads(json.dumps(option, allow_nan=False)) == option
+
+
+def test_a_run_of_another_replicate_keeps_its_circle_sizes(classroom: LoadedScenario) -> None:
+    stored = live(classroom, 3)
+    other = dataclasses.replace(
+        stored,
+        steps=stored.steps.assign(replicate=4),
+        network=None if stored.network is None else stored.network.assign(replicate=4),
+    )
+    sizes = {s: n["symbolSize"] for s, n in states_of(network_option(stored)).items()}
+    assert {s: n["symbolSize"] for s, n in states_of(network_option(other)).items()} == sizes
+    assert len(set(sizes.values())) > 1

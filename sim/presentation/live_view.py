@@ -111,7 +111,9 @@ def network_option(stored: Stored) -> Option:
     # node_radii on the strength columns alone: on all of steps it copies a wide table.
     strength = [c for c in (column("strength", s) for s in states) if c in stored.steps]
     narrow = dataclasses.replace(stored, steps=stored.steps[["replicate", "step", *strength]])
-    radii = node_radii(narrow, 0, states).get(step, {})
+    # A live run has one replicate, not always replicate 0 (a page may show another run).
+    replicate = int(stored.steps["replicate"].min()) if len(stored.steps) else 0
+    radii = node_radii(narrow, replicate, states).get(step, {})
     rows_of_week = stored.steps[stored.steps["step"] == step]
     # One row as a dict: a few dozen lookups in a frame cost more than the rest of the picture.
     week: dict[str, Any] = rows_of_week.iloc[0].to_dict() if len(rows_of_week) else {}
