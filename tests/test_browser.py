@@ -122,9 +122,10 @@ def test_a_what_if_changes_the_outcome(app_url: str, tmp_path: Path) -> None:
             page.keyboard.press("Home")
             expect(page.get_by_text("Turkey → Azerbaijan: 0.00×")).to_be_visible()
             expect(page.get_by_text("Week 8 of 8")).to_be_visible()
+            # Not while the account is being replaced: for a moment the page has no list items.
             page.wait_for_function(
-                "before => [...document.querySelectorAll('li')]"
-                ".map(li => li.innerText).join('\\n') !== before",
+                "before => document.querySelectorAll('li').length && [...document"
+                ".querySelectorAll('li')].map(li => li.innerText).join('\\n') !== before",
                 arg=before,
             )
             after = outcome(page)

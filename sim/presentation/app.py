@@ -33,7 +33,13 @@ from sim.presentation.classroom import (
     outcome_summary,
     stored_from_model,
 )
-from sim.presentation.live_view import LiveNetwork, LiveWeekly
+from sim.presentation.live_view import (
+    NETWORK_HEIGHT,
+    WEEKLY_HEIGHT,
+    Chart,
+    network_option,
+    weekly_option,
+)
 from sim.presentation.shared_runs import shared_comparison
 from sim.schema.errors import InputError
 from sim.schema.limits import MAX_FILE_BYTES
@@ -282,13 +288,13 @@ def Main(loaded: LoadedScenario, settings: Settings) -> None:
     stored = stored_from_model(applied, model)
     with solara.Columns([3, 2]):
         with solara.Column():
-            LiveNetwork(stored)
+            Chart(network_option(stored), NETWORK_HEIGHT)
             solara.Markdown(KEY)
         with solara.Column():
             solara.Markdown("## What happened")
             lines = outcome_summary(applied, model) if model.week else ["Not started."]
             solara.Markdown("\n".join(f"- {line}" for line in lines))
-    LiveWeekly(stored)
+    Chart(weekly_option(stored), WEEKLY_HEIGHT)
     solara.Markdown(f"## Before and after the what-if ({REPLICATES} runs each)")
     solara.Button("Compare with the scenario as it is", on_click=run_comparison, color="primary")
     table, for_settings = comparison.value

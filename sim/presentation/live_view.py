@@ -4,9 +4,9 @@ Drawing the two matplotlib figures of :mod:`.live_plot` as PNG took the server a
 of CPU per click (most of it clipping the network's arcs at the circles' rims), and a server
 draws for a whole class. Here the server only says what to draw: :func:`network_option` and
 :func:`weekly_option` turn a live run's tables into ECharts options (plain JSON of a few
-kilobytes), and :func:`LiveNetwork` and :func:`LiveWeekly` hand them to
-``solara.FigureEcharts``, which draws them in the browser. ECharts comes with
-``solara-assets`` and is served by the app's own server, so the page works offline.
+kilobytes), and :func:`Chart` hands one to ``solara.FigureEcharts``, which draws it in the
+browser. ECharts comes with ``solara-assets`` and is served by the app's own server, so the
+page works offline.
 
 The pictures say what the matplotlib ones say, in the same colours: states on the fixed
 circle (:func:`~sim.presentation.network_plot.circle_layout`), circle area for strength, a red
@@ -421,20 +421,14 @@ def _counts(stored: Stored, steps: pd.DataFrame, weeks: list[int]) -> Option:
 
 
 @solara.component
-def LiveNetwork(stored: Stored) -> None:
-    """The network now (:func:`network_option`), drawn in the browser."""
-    solara.FigureEcharts(
-        option=network_option(stored),
-        attributes={"style": f"height: {NETWORK_HEIGHT}px; width: 100%;"},
-        responsive=True,
-    )
+def Chart(option: Option, height: int) -> None:
+    """An ECharts option drawn in the browser, as wide as its column and ``height`` pixels high.
 
-
-@solara.component
-def LiveWeekly(stored: Stored) -> None:
-    """The run week by week (:func:`weekly_option`), drawn in the browser."""
+    For :func:`network_option` (:data:`NETWORK_HEIGHT`) and :func:`weekly_option`
+    (:data:`WEEKLY_HEIGHT`); the options are plain data, so a page may build them in a thread.
+    """
     solara.FigureEcharts(
-        option=weekly_option(stored),
-        attributes={"style": f"height: {WEEKLY_HEIGHT}px; width: 100%;"},
+        option=option,
+        attributes={"style": f"height: {height}px; width: 100%;"},
         responsive=True,
     )
