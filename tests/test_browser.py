@@ -131,8 +131,10 @@ def test_a_what_if_changes_the_outcome(app_url: str, tmp_path: Path) -> None:
             expect(page.get_by_text("Week 8 of 8")).to_be_visible()
             # The arms slider at 0x turned its switch off: one setting, two controls.
             expect(page.get_by_label("Turkey → Azerbaijan arms deliveries")).not_to_be_checked()
+            # Not while the account is being replaced: for a moment the page has no list items.
             page.wait_for_function(
-                "before => !document.querySelector('.stale') && [...document"
+                "before => !document.querySelector('.stale') && document.querySelectorAll('li')"
+                ".length && [...document"
                 ".querySelectorAll('li')].map(li => li.innerText).join('\\n') !== before",
                 arg=before,
             )
@@ -244,3 +246,41 @@ def drop(page, files: list[tuple[str, str]]) -> None:
         files,
     )
     page.locator(".solara-file-drop").dispatch_event("drop", {"dataTransfer": transfer})
+
+
+@pytest.mark.slow
+def test_live_pictures_are_drawn_in_the_browser_offline(app_url: str) -> None:
+    """ECharts draws the network and the weekly charts from the app's own server, no CDN."""
+    outside: list[str] = []
+    with playwright_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=LAUNCH_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1920, "height": 1080})
+            page.on(
+                "request",
+                lambda r: (
+                    None if r.url.startswith((app_url, "blob:", "data:")) else outside.append(r.url)
+                ),
+            )
+            page.goto(app_url)
+            network = page.locator("[aria-label^='Network at week']")
+            # ECharts loads after the page (3 MB of JavaScript, from the app's server).
+            playwright_api.expect(network).to_have_attribute(
+                "aria-label",
+                re.compile(r"^Network at week 0\. Fighting: none\. Wars: none\."),
+                timeout=30_000,
+            )
+            for _ in range(3):
+                page.get_by_role("button", name="Step one week").click()
+            # The classroom scenario's war began in week 0: both sides fight in week 3.
+            playwright_api.expect(network).to_have_attribute(
+                "aria-label",
+                re.compile(r"^Network at week 3\. Fighting: Armenia, Azerbaijan\. Wars: "),
+            )
+            weekly = page.locator("[aria-label^='Week by week']")
+            playwright_api.expect(weekly).to_have_attribute("aria-label", re.compile("to week 3"))
+            assert network.locator("canvas").count() >= 1
+            assert page.locator("img[src^='data:image/png']").count() == 0
+        finally:
+            browser.close()
+    assert outside == []

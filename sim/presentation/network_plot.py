@@ -404,6 +404,78 @@ def arc_radius(index: int, count: int) -> float:
     return spacing * (index // 2 + 0.5) * sign
 
 
+@dataclass(frozen=True)
+class Arc:
+    """One arc of the network picture: every tie of one kind between one pair of states.
+
+    Attributes:
+        a: The pair's first state (in sorted order).
+        b: The pair's second state.
+        kind: The tie kind.
+        arrow: ``"-"`` (both ways), ``"-|>"`` (``a`` to ``b``) or ``"<|-"`` (``b`` to ``a``).
+        weight: The strongest weight of its ties, clipped to 0-1.
+        rad: Its curvature (:func:`arc_radius`), so the arcs of a pair fan out.
+        ties: The ids of its ties.
+    """
+
+    a: str
+    b: str
+    kind: str
+    arrow: str
+    weight: float
+    rad: float
+    ties: frozenset[str]
+
+
+#: One network row as the arcs need it: source, target, kind, weight, tie id (None: no ids).
+TieRow = tuple[str, object, str, float, object]
+
+
+def _tie_rows(rows: pd.DataFrame) -> list[TieRow]:
+    """The rows as plain tuples: a week has a few dozen, too few for pandas to pay off."""
+    ties = rows["tie"] if "tie" in rows else [None] * len(rows)
+    columns = (rows["source"], rows["target"], rows["kind"], rows["weight"], ties)
+    return list(zip(*columns, strict=True))
+
+
+def kind_arcs(a: str, b: str, rows: pd.DataFrame) -> list[Arc]:
+    """The arcs of one pair, one per kind, in the order of :data:`TIE_STYLE`.
+
+    Several ties of one kind (e.g. three Turkish-Azerbaijani pledges) merge into one arc at the
+    strongest weight: the projector shows kinds, the tables keep the detail.
+    """
+    return _arcs(a, b, _tie_rows(rows))
+
+
+def _arcs(a: str, b: str, rows: list[TieRow]) -> list[Arc]:
+    order = {k: i for i, k in enumerate(TIE_STYLE)}
+    by_kind: dict[str, list[TieRow]] = {}
+    for row in rows:
+        by_kind.setdefault(row[2], []).append(row)
+    kinds = sorted(by_kind, key=lambda k: (order.get(k, len(order)), k))
+    arcs = []
+    for i, kind in enumerate(kinds):
+        group = by_kind[kind]
+        forward = any(row[0] == a for row in group)
+        backward = any(row[0] == b for row in group)
+        arrow = "-" if forward and backward else "-|>" if forward else "<|-"
+        weights = [row[3] for row in group if not math.isnan(row[3])]  # as pandas' max: no NaN
+        weight = float(np.clip(max(weights, default=math.nan), 0.0, 1.0))
+        ties = frozenset(str(row[4]) for row in group if row[4] is not None)
+        arcs.append(Arc(a, b, str(kind), arrow, weight, arc_radius(i, len(kinds)), ties))
+    return arcs
+
+
+def network_arcs(rows: pd.DataFrame) -> list[Arc]:
+    """Every arc of a week's network rows, pair by pair in sorted order (as :func:`_pairs`)."""
+    pairs: dict[tuple[str, str], list[TieRow]] = {}
+    for row in _tie_rows(rows):
+        # A row without a target (a mediation's) pairs its source with itself, as in _pairs.
+        ends = sorted(str(end) for end in row[:2] if isinstance(end, str))
+        pairs.setdefault((ends[0], ends[-1]), []).append(row)
+    return [arc for pair in sorted(pairs) for arc in _arcs(*pair, pairs[pair])]
+
+
 def draw_pair(
     ax: Axes,
     a: str,
@@ -413,24 +485,16 @@ def draw_pair(
     nodes: dict[str, Circle],
     new: set[str] | None = None,
 ) -> None:
-    """Draw the ties of one pair, one arc per kind, fanned out so none hides another.
+    """Draw the ties of one pair, one arc per kind (:func:`kind_arcs`), fanned out.
 
-    Several ties of one kind (e.g. three Turkish-Azerbaijani pledges) merge into one arc at the
-    strongest weight: the projector shows kinds, the tables keep the detail. An arc with a tie
-    among ``new`` (ids of ties begun since the previous figure) is highlighted.
+    An arc with a tie among ``new`` (ids of ties begun since the previous figure) is
+    highlighted.
     """
-    order = {k: i for i, k in enumerate(TIE_STYLE)}
-    kinds = sorted(rows["kind"].unique(), key=lambda k: (order.get(k, len(order)), k))
-    for i, kind in enumerate(kinds):
-        tie = rows[rows["kind"] == kind]
-        forward = bool((tie["source"] == a).any())
-        backward = bool((tie["source"] == b).any())
-        arrow = "-" if forward and backward else "-|>" if forward else "<|-"
-        weight = float(np.clip(tie["weight"].max(), 0.0, 1.0))
+    for arc in kind_arcs(a, b, rows):
         ends = (layout[a], layout[b])
-        patch = tie_arrow(kind, weight, arrow, arc_radius(i, len(kinds)), ends)
+        patch = tie_arrow(arc.kind, arc.weight, arc.arrow, arc.rad, ends)
         patch.patchA, patch.patchB = nodes[a], nodes[b]  # clip the line at the circles' rims
-        if new and "tie" in tie and bool(tie["tie"].isin(new).any()):
+        if new and arc.ties & new:
             halo = [Stroke(linewidth=NEW_TIE_HALO_WIDTH, foreground=NEW_TIE_HALO), Normal()]
             patch.set_path_effects(halo)
         ax.add_artist(patch)  # not add_patch: limits are fixed, and updating them is slow

@@ -1,6 +1,6 @@
 """The run on the classroom page: step, play, reset; the pictures, the account, the comparison.
 
-Everything slow (the run, its two pictures, the comparison's runs) is worked out in a thread
+Everything slow (the run, its account, the comparison's runs) is worked out in a thread
 (``solara.use_thread``), so a click changes the page at once: until the new run is ready, the
 previous one is dimmed under a "working out" line, and a comparison made for other settings
 is gone. Each result carries the settings it is of, and the page shows a result as current
@@ -10,15 +10,12 @@ only if they are the settings of the controls.
 from __future__ import annotations
 
 import base64
-import io
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 
-import matplotlib as mpl
 import pandas as pd
 import solara
-from matplotlib.figure import Figure
 from solara.alias import rv as v
 from solara.util import CancelledError
 
@@ -28,17 +25,23 @@ from sim.presentation.account import comparison_cells
 from sim.presentation.classroom import (
     Settings,
     apply_settings,
-    compare,
     default_settings,
-    live_figure,
-    network_now,
     new_model,
     outcome_summary,
     stored_from_model,
 )
+from sim.presentation.live_view import (
+    NETWORK_HEIGHT,
+    WEEKLY_HEIGHT,
+    Chart,
+    Option,
+    network_option,
+    weekly_option,
+)
 from sim.presentation.page_text import Bullets, Heading, Paragraph, Table
-from sim.presentation.plot_base import STYLE, Stored
+from sim.presentation.plot_base import Stored
 from sim.presentation.share import settings_query, tables_zip, what_if_toml
+from sim.presentation.shared_runs import shared_comparison
 from sim.schema.errors import InputError
 from sim.schema.limits import MAX_REPLICATES
 
@@ -65,21 +68,6 @@ def checked(loaded: LoadedScenario, settings: Settings) -> tuple[LoadedScenario 
         return None, str(error)
 
 
-def png(figure: Figure) -> bytes:
-    """A figure as PNG bytes, at the size the page has always shown."""
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=100)
-    return buffer.getvalue()
-
-
-def draw(stored: Stored) -> tuple[bytes, bytes]:
-    """The two pictures of a live run: the network now, and the run week by week."""
-    with mpl.rc_context(STYLE):
-        network = network_now(stored)
-        network.supxlabel("")  # the key is written below the picture, in large type
-        return png(network), png(live_figure(stored))
-
-
 @dataclass(frozen=True)
 class View:
     """One run as the page shows it, with the settings it is of."""
@@ -89,8 +77,8 @@ class View:
     week: int
     stored: Stored
     lines: list[str]
-    network: bytes
-    weekly: bytes
+    network: Option
+    weekly: Option
     tables: bytes
     what_if: str
 
@@ -105,7 +93,8 @@ def work_out(applied: LoadedScenario, replicate: int, week: int, cancel: threadi
     lines = outcome_summary(applied, stored)
     if cancel.is_set():
         raise CancelledError()
-    network, weekly = draw(stored)
+    # The pictures as ECharts options, plain data the browser draws (sim.presentation.live_view).
+    network, weekly = network_option(stored), weekly_option(stored)
     tables, what_if = tables_zip(stored), what_if_toml(applied, replicate)
     return View(applied, replicate, week, stored, lines, network, weekly, tables, what_if)
 
@@ -242,12 +231,12 @@ def Shown(view: View, fresh: bool, query: str) -> None:
     with v.Html(tag="div", class_="fresh" if fresh else "stale", attributes={"data-query": query}):
         with solara.ColumnsResponsive(12, large=[7, 5]):
             with solara.Column():
-                solara.Image(view.network, width="100%")
+                Chart(view.network, NETWORK_HEIGHT)
                 Paragraph(KEY)
             with solara.Column():
                 Heading("What happened", 2)
                 Bullets(view.lines)
-        solara.Image(view.weekly, width="100%")
+        Chart(view.weekly, WEEKLY_HEIGHT)
 
 
 @solara.component
@@ -261,7 +250,8 @@ def Comparison(loaded: LoadedScenario, applied: LoadedScenario) -> None:
         if what_if is None:
             return None
         before = apply_settings(loaded, default_settings(loaded))
-        return what_if, compare(before, what_if, REPLICATES)
+        # One computation for every tab that asks with the same settings.
+        return what_if, shared_comparison(before, what_if, REPLICATES)
 
     result = solara.use_thread(job, [asked.value], intrusive_cancel=False)
     Heading(f"Before and after the what-if ({REPLICATES} runs each)", 2)

@@ -1,0 +1,468 @@
+"""The classroom app in real browsers: click to updated page, with 1 and many tabs at once.
+
+Starts ``python -m sim app`` on a free port (this tree, and with ``--baseline REV`` also the
+tree of commit REV, unpacked with ``git archive``, served the same way) and drives Debian's
+Chromium with async Playwright: one browser, one context and page per tab, every tab working
+the same lesson at once (open the page, step, move a slider, flip a switch and back, run to
+the end, reset, step, compare), with a random think time between actions; the tabs open the
+page ``--stagger`` seconds apart, as a class arrives. Each action is
+timed in the page itself: from the click or key press (a capture listener on ``document``)
+to the first DOM change that shows its result, plus two animation frames (a frame painted)
+and, for the old app's PNGs, the images decoded. The server's memory is the resident set of
+its process tree, sampled every 0.25 s.
+
+``--draw`` also times, in this process, the server's drawing per click: the matplotlib path
+the app used (two figures to PNG) against the ECharts options it sends now.
+
+Usage (from the project root):
+    .venv/bin/python benchmarks/bench_app.py --tabs 1 30 --baseline ca83662 --draw
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import io
+import json
+import os
+import random
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from pathlib import Path
+from typing import Any
+
+import psutil
+from playwright.async_api import Page, async_playwright
+
+ROOT = Path(__file__).resolve().parents[1]
+# --draw and --sessions import this tree's sim (or the baseline's), not an installed one.
+sys.path.insert(0, os.environ.get("BENCH_APP_TREE", str(ROOT)))
+CHROMIUM = "/usr/bin/chromium"
+# As tests/test_browser.py launches it.
+LAUNCH_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+#: In-page timing: the last click or key press, and a promise for the first DOM state that
+#: passes a check, painted (two animation frames) with its images decoded.
+TIMING = """
+window.__t0 = 0;
+for (const kind of ['click', 'keydown']) {
+  document.addEventListener(kind, () => { window.__t0 = performance.now(); }, true);
+}
+window.__until = (check) => new Promise((resolve) => {
+  const test = new Function('return (' + check + ')');
+  let observer = null;
+  const finish = () => {
+    Promise.all([...document.images].map((img) => img.decode().catch(() => null))).then(() =>
+      requestAnimationFrame(() => requestAnimationFrame(() =>
+        resolve(performance.now() - window.__t0))));
+  };
+  const look = () => {
+    if (!test()) return false;
+    if (observer) observer.disconnect();
+    finish();
+    return true;
+  };
+  if (!look()) {
+    observer = new MutationObserver(look);
+    observer.observe(document.body,
+      {subtree: true, childList: true, characterData: true, attributes: true});
+  }
+});
+"""
+SLIDER_LABEL = "Turkey → Azerbaijan"
+SWITCH = "Israel → Azerbaijan arms cut"
+
+
+def heading(week: int, steps: int = 8) -> str:
+    """A check that the page says it is at ``week``."""
+    return f"document.body.innerText.includes('Week {week} of {steps}')"
+
+
+def israel_supplies(yes: bool) -> str:
+    """A check on the outcome list: Israel supplied arms (or not)."""
+    found = (
+        "[...document.querySelectorAll('li')].some(li => li.innerText.startsWith('Israel ')"
+        " && li.innerText.includes('supplied arms'))"
+    )
+    return found if yes else f"!{found}"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextmanager
+def server(tree: Path) -> Iterator[tuple[str, psutil.Process]]:
+    """``python -m sim app`` of the package in ``tree``, until the block ends."""
+    port = free_port()
+    env = {**os.environ, "PYTHONPATH": str(tree)}
+    log = Path(tempfile.mkdtemp(prefix="bench-app-")) / "server.log"
+    with log.open("wb") as out:  # a file, not a pipe: a pipe nobody reads stalls the server
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "sim", "app", "--port", str(port)],
+            cwd=tree,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(url, timeout=2):
+                    break
+            except OSError:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    raise SystemExit(f"app did not start: see {log}") from None
+                time.sleep(0.3)
+        yield url, psutil.Process(proc.pid)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+
+
+def tree_cpu(root: psutil.Process) -> float:
+    """CPU seconds (user and system) a process and its children have used so far."""
+    total = 0.0
+    for proc in [root, *root.children(recursive=True)]:
+        with suppress(psutil.NoSuchProcess):  # a child that ended while we looked
+            times = proc.cpu_times()
+            total += times.user + times.system
+    return total
+
+
+def browser_cpu() -> float:
+    """CPU seconds of the Chromium processes this script started (through Playwright)."""
+    mine = psutil.Process().children(recursive=True)
+    total = 0.0
+    for proc in mine:
+        with suppress(psutil.NoSuchProcess):
+            if "chromium" in proc.name():
+                times = proc.cpu_times()
+                total += times.user + times.system
+    return total
+
+
+def tree_rss(root: psutil.Process) -> int:
+    """Resident bytes of a process and its children."""
+    total = 0
+    for proc in [root, *root.children(recursive=True)]:
+        with suppress(psutil.NoSuchProcess):  # a child that ended while we looked
+            total += proc.memory_info().rss
+    return total
+
+
+class MemoryWatch:
+    """Peak resident memory of a process tree, sampled in a thread."""
+
+    def __init__(self, root: psutil.Process) -> None:
+        self.root, self.peak, self.stop = root, 0, threading.Event()
+        self.thread = threading.Thread(target=self.watch, daemon=True)
+
+    def watch(self) -> None:
+        while not self.stop.wait(0.25):
+            self.peak = max(self.peak, tree_rss(self.root))
+
+    def __enter__(self) -> MemoryWatch:
+        self.peak = tree_rss(self.root)
+        self.thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.stop.set()
+        self.thread.join()
+
+
+async def timed(page: Page, action: Any, check: str, timeout: float = 300) -> float:
+    """Milliseconds from the click or key press ``action`` makes to ``check`` painted."""
+    await page.evaluate("window.__t0 = 0")
+    await action()
+    waited = asyncio.ensure_future(page.evaluate("check => window.__until(check)", check))
+    return float(await asyncio.wait_for(waited, timeout))
+
+
+async def lesson(
+    page: Page, url: str, seed: int, think: float, late: float, out: dict[str, list[float]]
+) -> None:
+    """One student's lesson, ``late`` seconds after the first; milliseconds to ``out`` by kind."""
+    rng = random.Random(seed)
+    await asyncio.sleep(late)
+
+    async def pause() -> None:
+        await asyncio.sleep(rng.uniform(0.5 * think, 1.5 * think))
+
+    start = time.perf_counter()
+    await page.goto(url)
+    await page.wait_for_function(heading(0), polling=50)
+    out["open"].append(1000 * (time.perf_counter() - start))
+    step = page.get_by_role("button", name="Step one week")
+    for week in (1, 2, 3):
+        await pause()
+        out["step"].append(await timed(page, step.click, heading(week)))
+    slider = page.get_by_text(f"{SLIDER_LABEL}: 1.00×").locator(
+        "xpath=following::*[@role='slider'][1]"
+    )
+    await slider.focus()
+    for value in ("0.95", "0.90", "0.85"):
+        await pause()
+        label = f"document.body.innerText.includes('{SLIDER_LABEL}: {value}×')"
+        out["slider"].append(await timed(page, lambda: page.keyboard.press("ArrowLeft"), label))
+    switch = page.get_by_label(SWITCH)
+    for cut in (True, False):
+        await pause()
+        out["switch"].append(await timed(page, switch.click, israel_supplies(not cut)))
+    await pause()
+    run = page.get_by_role("button", name="Run to the end")
+    out["run to the end"].append(await timed(page, run.click, heading(8)))
+    await pause()
+    reset = page.get_by_role("button", name="Reset")
+    out["step"].append(await timed(page, reset.click, heading(0)))
+    await pause()
+    out["step"].append(await timed(page, step.click, heading(1)))
+    await pause()
+    compare = page.get_by_role("button", name="Compare with the scenario as it is")
+    table = "document.body.innerText.includes('weeks at war (mean)')"
+    out["compare"].append(await timed(page, compare.click, table))
+
+
+async def classroom(url: str, tabs: int, think: float, stagger: float, seed: int) -> dict[str, Any]:
+    """``tabs`` students at once on one server; times by action, and outside requests."""
+    out: dict[str, list[float]] = {
+        k: [] for k in ("open", "step", "slider", "switch", "run to the end", "compare")
+    }
+    outside: list[str] = []
+    async with async_playwright() as p:
+        browser = await p.chromium.launch(executable_path=CHROMIUM, headless=True, args=LAUNCH_ARGS)
+        cpu = browser_cpu()
+        pages = []
+        for _ in range(tabs):
+            context = await browser.new_context(viewport={"width": 1920, "height": 1080})
+            page = await context.new_page()
+            # 30 tabs of Chromium share the 2 cores with the server: actions wait their turn.
+            page.set_default_timeout(300_000)
+            await page.add_init_script(TIMING)
+            page.on(
+                "request",
+                lambda r: (
+                    None
+                    if r.url.startswith(("http://127.0.0.1", "blob:", "data:"))
+                    else outside.append(r.url)
+                ),
+            )
+            pages.append(page)
+        start = time.perf_counter()
+        await asyncio.gather(
+            *(lesson(page, url, seed + i, think, i * stagger, out) for i, page in enumerate(pages))
+        )
+        wall = time.perf_counter() - start
+        used = browser_cpu() - cpu  # before closing: a closed tab's CPU is no longer counted
+        await browser.close()
+    return {"times": out, "outside": outside, "wall": wall, "browser_cpu": used}
+
+
+def summary(times: dict[str, list[float]]) -> dict[str, dict[str, float]]:
+    return {
+        kind: {
+            "n": len(ms),
+            "median": statistics.median(ms),
+            "p90": sorted(ms)[int(0.9 * (len(ms) - 1))],
+            "max": max(ms),
+        }
+        for kind, ms in times.items()
+        if ms
+    }
+
+
+def load() -> str:
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+def unpack(rev: str, into: Path) -> Path:
+    """The tree of commit ``rev``, unpacked into ``into``."""
+    archive = subprocess.run(
+        ["git", "-C", str(ROOT), "archive", rev], check=True, capture_output=True
+    ).stdout
+    subprocess.run(["tar", "-x", "-C", str(into)], input=archive, check=True)
+    return into
+
+
+def draw_times(repeats: int) -> dict[str, float]:
+    """Median ms per click of the two ways of drawing, on the classroom scenario at week 4."""
+    import matplotlib as mpl
+
+    from sim.loading.builtin import builtin_scenarios
+    from sim.loading.scenarios import load_scenario
+    from sim.presentation.classroom import (
+        apply_settings,
+        default_settings,
+        live_figure,
+        network_now,
+        new_model,
+        stored_from_model,
+    )
+    from sim.presentation.live_view import network_option, weekly_option
+    from sim.presentation.plot_base import STYLE
+
+    loaded = load_scenario(builtin_scenarios()["classroom"])
+    applied = apply_settings(loaded, default_settings(loaded))
+    model = new_model(applied)
+    for _ in range(4):
+        model.step()
+    stored = stored_from_model(applied, model)
+
+    def png() -> None:  # what app.py did, and solara.FigureMatplotlib(format="png") does
+        with mpl.rc_context(STYLE):
+            network = network_now(stored)
+            network.supxlabel("")
+            for figure in (network, live_figure(stored)):
+                figure.savefig(io.BytesIO(), format="png", dpi=100)
+
+    def echarts() -> None:  # what the app does now: two options, sent as JSON
+        json.dumps([network_option(stored), weekly_option(stored)])
+
+    times: dict[str, list[float]] = {"matplotlib png": [], "echarts option": []}
+    for _ in range(repeats):  # interleaved, so both see the same load
+        for name, draw in (("matplotlib png", png), ("echarts option", echarts)):
+            start = time.perf_counter()
+            draw()
+            times[name].append(1000 * (time.perf_counter() - start))
+    return {name: statistics.median(ms) for name, ms in times.items()}
+
+
+def measure(key: str, tree: Path, tabs: int, args: argparse.Namespace) -> dict[str, Any]:
+    """One lesson of ``tabs`` tabs on a fresh server of ``tree``; prints and returns its figures."""
+    with server(tree) as (url, proc), MemoryWatch(proc) as memory:
+        idle, cpu, before = tree_rss(proc), tree_cpu(proc), load()
+        run = asyncio.run(classroom(url, tabs, args.think, args.stagger, args.seed))
+        run["server_cpu"] = tree_cpu(proc) - cpu
+    stats = summary(run["times"])
+    actions = sum(s["n"] for kind, s in stats.items() if kind != "open")
+    print(f"\n{key}: load {before} -> {load()}, lesson wall {run['wall']:.1f} s")
+    print(
+        f"  CPU seconds: server {run['server_cpu']:.1f} ({tabs} opens and {actions:.0f} actions),"
+        f" Chromium {run['browser_cpu']:.1f}"
+    )
+    print(f"  server RSS idle {idle / 2**20:.0f} MB, peak {memory.peak / 2**20:.0f} MB")
+    print(f"  requests leaving 127.0.0.1: {len(run['outside'])} {run['outside'][:3]}")
+    for kind, s in stats.items():
+        print(
+            f"  {kind:15} n={s['n']:3.0f}  median {s['median']:7.0f} ms"
+            f"  p90 {s['p90']:7.0f}  max {s['max']:7.0f}"
+        )
+    return {**run, "summary": stats, "peak_rss_mb": memory.peak / 2**20}
+
+
+def session_clicks(sessions: int, rounds: int) -> dict[str, float]:
+    """The server's side alone: ``sessions`` pages rendered in this process, stepped in turn.
+
+    Solara's test renderer (``solara.render``) builds each page as the server does for a tab,
+    without a browser or websocket; each session then clicks "Step one week" once per round,
+    round after round, and each click is timed to the end of its render. The memory is this
+    process's resident set: before, with every page open, and at the end.
+    """
+    import ipyvuetify as v
+    import solara
+
+    from sim.presentation.app import Page
+
+    me = psutil.Process()
+    rss = [me.memory_info().rss]
+    start = time.perf_counter()
+    pages = [solara.render(Page(), handle_error=False)[1] for _ in range(sessions)]
+    opened = time.perf_counter() - start
+    rss.append(me.memory_info().rss)
+    buttons = [page.find(v.Btn, children=["Step one week"]).widget for page in pages]
+    ms = []
+    for _ in range(rounds):
+        for button in buttons:
+            start = time.perf_counter()
+            button.click()
+            ms.append(1000 * (time.perf_counter() - start))
+    rss.append(me.memory_info().rss)
+    return {
+        "open_s_per_page": opened / sessions,
+        "click_median_ms": statistics.median(ms),
+        "click_p90_ms": sorted(ms)[int(0.9 * (len(ms) - 1))],
+        "rss_mb_before": rss[0] / 2**20,
+        "rss_mb_open": rss[1] / 2**20,
+        "rss_mb_end": rss[2] / 2**20,
+    }
+
+
+def sessions_of(tree: Path, sessions: int, rounds: int) -> dict[str, float]:
+    """:func:`session_clicks` in a fresh interpreter that imports ``tree``'s package."""
+    env = {**os.environ, "BENCH_APP_TREE": str(tree)}
+    command = [sys.executable, __file__, "--sessions-only", str(sessions), str(rounds)]
+    out = subprocess.run(command, env=env, cwd=tree, check=True, capture_output=True, text=True)
+    return dict(json.loads(out.stdout.splitlines()[-1]))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--tabs", type=int, nargs="*", default=[1, 30], help="none: no browser")
+    parser.add_argument("--baseline", help="also serve this commit's tree (e.g. ca83662)")
+    parser.add_argument("--baseline-tabs", type=int, nargs="+", help="default: --tabs")
+    parser.add_argument("--think", type=float, default=2.0, help="mean seconds between actions")
+    parser.add_argument(
+        "--stagger", type=float, default=1.0, help="seconds between two tabs' first visit"
+    )
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--draw", action="store_true", help="time the two drawing paths")
+    parser.add_argument("--json", type=Path, help="write every time here")
+    parser.add_argument(
+        "--sessions", type=int, default=0, help="also time the server alone with N sessions"
+    )
+    parser.add_argument("--sessions-only", type=int, nargs=2, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.sessions_only:  # the child process of sessions_of
+        print(json.dumps(session_clicks(*args.sessions_only)))
+        return
+    print(f"{psutil.cpu_count()} cores; load {load()}")
+    results: dict[str, Any] = {}
+    if args.draw:
+        drawn = draw_times(15)
+        ratio = drawn["matplotlib png"] / drawn["echarts option"]
+        print(f"drawing per click (median of 15): {drawn}; ratio {ratio:.0f}x; load {load()}")
+        results["draw"] = drawn
+    with tempfile.TemporaryDirectory(prefix="bench-app-baseline-") as tmp:
+        apps = [("this tree", ROOT, args.tabs)]
+        if args.baseline:
+            tabs = args.baseline_tabs or args.tabs
+            apps.append((f"baseline {args.baseline}", unpack(args.baseline, Path(tmp)), tabs))
+        if args.sessions:
+            for name, tree, _ in apps:
+                figures = sessions_of(tree, args.sessions, 3)
+                results[f"{name}, {args.sessions} sessions without a browser"] = figures
+                print(f"\n{name}, {args.sessions} sessions in one process (load {load()}):")
+                print("  " + ", ".join(f"{k} {v:.1f}" for k, v in figures.items()))
+        # By number of tabs, each app in turn: a comparison sees about the same machine load.
+        for tabs in sorted({n for _, _, counts in apps for n in counts}):
+            for name, tree, counts in apps:
+                if tabs in counts:
+                    key = f"{name}, {tabs} tab{'s' * (tabs > 1)}"
+                    results[key] = measure(key, tree, tabs, args)
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=1))
+
+
+if __name__ == "__main__":
+    main()
