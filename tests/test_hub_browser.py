@@ -204,3 +204,7 @@ def test_a_class_of_six_plays_the_states_and_gets_a_debrief(hub_url: str, tmp_pa
     # data, named after the page's origin).
     elsewhere = {url for url in requests if not url.removeprefix("blob:").startswith(hub_url)}
     assert requests and not elsewhere, elsewhere
+    # Nor through the hub: the server fetches what solara-assets lacks (KaTeX, Mermaid, which
+    # Markdown text asks for) from a public content network.
+    fetched_outside = [url for url in requests if "katex" in url or "mermaid" in url]
+    assert not fetched_outside, fetched_outside

@@ -62,14 +62,18 @@ class Debrief:
     replicates: int
     outcomes: tuple[Outcome, ...]
 
+    def header(self) -> tuple[str, str, str]:
+        """The columns of :meth:`rows`."""
+        return ("outcome", "your class", f"the model's {self.replicates} runs")
+
+    def rows(self) -> list[tuple[str, str, str]]:
+        """One row per outcome: its name, the class's value and the model's spread."""
+        return [(o.name, _value(o.kind, o.class_value), _spread(o)) for o in self.outcomes]
+
     def markdown(self) -> str:
-        """The outcomes as a Markdown table: the class's value and the model's spread."""
-        lines = [
-            f"| outcome | your class | the model's {self.replicates} runs |",
-            "|:---|---:|---:|",
-        ]
-        for o in self.outcomes:
-            lines.append(f"| {o.name} | {_value(o.kind, o.class_value)} | {_spread(o)} |")
+        """The outcomes as a Markdown table (for notes and files; the page draws :meth:`rows`)."""
+        lines = ["| " + " | ".join(self.header()) + " |", "|:---|---:|---:|"]
+        lines += ["| " + " | ".join(row) + " |" for row in self.rows()]
         return "\n".join(lines)
 
     def sentences(self) -> list[str]:

@@ -15,9 +15,7 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
-import matplotlib as mpl
 import solara
-from matplotlib.figure import Figure
 
 from sim.loading.builtin import builtin_scenarios
 from sim.presentation.app import CSS
@@ -32,8 +30,9 @@ from sim.presentation.hub import (
     decision_words,
     option_words,
 )
-from sim.presentation.live_plot import network_now, stored_from_model
-from sim.presentation.plot_base import STYLE
+from sim.presentation.live_plot import stored_from_model
+from sim.presentation.live_view import NETWORK_HEIGHT, Chart, Option, network_option
+from sim.presentation.page_text import Bullets, Grid, Heading, Paragraph
 from sim.presentation.uploads import open_scenario
 
 #: Set by ``alliance-sim hub``: the scenario file the teacher's form offers first.
@@ -93,7 +92,7 @@ def clock_text(week: int, steps: int, paused: bool, seconds_left: float | None) 
 def Home() -> None:
     """Who are you: the teacher opens a class, a student joins one."""
     solara.Title("alliance-sim class")
-    solara.Markdown("# alliance-sim: play the states")
+    Heading("alliance-sim: play the states", 1)
     with solara.Row():
         with solara.Link("/join"):
             solara.Button("I am a student: join a class", color="primary")
@@ -152,7 +151,7 @@ def OpenClass(on_open: Callable[[str], None]) -> None:
             return
         on_open(session.code)
 
-    solara.Markdown("# Open a class")
+    Heading("Open a class", 1)
     solara.Select("Scenario", values=list(choices), value=scenario)
     solara.InputInt("Students per state (a team shares one)", value=team)
     solara.InputInt("Seconds per week (0: no timer)", value=seconds)
@@ -161,14 +160,11 @@ def OpenClass(on_open: Callable[[str], None]) -> None:
     error_line(error.value)
 
 
-def network_picture(session: ClassSession) -> Figure:
-    """The network of ties as it stands this week."""
+def network_picture(session: ClassSession) -> Option:
+    """The network of ties as it stands this week, for the browser to draw."""
     with session.lock:
         stored = stored_from_model(session.loaded, session.model)
-    with mpl.rc_context(STYLE):
-        figure = network_now(stored)
-        figure.supxlabel("")
-    return figure
+    return network_option(stored)
 
 
 @solara.component
@@ -182,12 +178,12 @@ def TeacherClass(session: ClassSession, on_close: Callable[[], None]) -> None:
         HUB.close(session.code)
         on_close()
 
-    solara.Markdown(f"# {session.loaded.scenario.name}")
+    Heading(session.loaded.scenario.name, 1)
     with solara.Row(style={"align-items": "center"}):
         solara.Text("Students: open /join on this server, class code", style={"font-size": "32px"})
         solara.Text(view.code, classes=["join-code"])
     with solara.Row(style={"align-items": "center"}):
-        solara.Markdown(f"## {clock_text(view.week, view.steps, view.paused, view.seconds_left)}")
+        Heading(clock_text(view.week, view.steps, view.paused, view.seconds_left), 2)
         solara.Button("Next week", on_click=session.advance, color="primary")
         if view.paused:
             solara.Button("Resume", on_click=lambda: session.set_paused(False), outlined=True)
@@ -200,23 +196,23 @@ def TeacherClass(session: ClassSession, on_close: Callable[[], None]) -> None:
         )
     with solara.Columns([3, 2]):
         with solara.Column():
-            solara.FigureMatplotlib(picture, dpi=100, format="png")
+            Chart(picture, NETWORK_HEIGHT)
         with solara.Column():
-            solara.Markdown("## The class this week")
-            solara.Markdown(states_table(session.states, view))
-            solara.Markdown("## What happened")
+            Heading("The class this week", 2)
+            Grid(("state", "held by", "this week"), states_table(session.states, view))
+            Heading("What happened", 2)
             story = view.story or ["Not started."]
-            solara.Markdown("\n".join(f"- {line}" for line in story))
+            Bullets(story)
     if view.history:
-        solara.Markdown("## The class's choices")
-        solara.Markdown(history_table(view))
+        Heading("The class's choices", 2)
+        Grid(("week", "state", "chose", "by"), history_table(view))
     Debrief(session, view.week >= view.steps)
     solara.Button("Close the class", on_click=close, outlined=True)
 
 
-def states_table(states: list[str], view: TeacherView) -> str:
+def states_table(states: list[str], view: TeacherView) -> list[tuple[str, str, str]]:
     """One row per state: who holds it, and what they chose this week (or that they choose)."""
-    lines = ["| state | held by | this week |", "|:---|:---|:---|"]
+    rows = []
     for state in states:
         holders = ", ".join(view.held.get(state, [])) or "the model"
         if state not in view.held:
@@ -227,23 +223,20 @@ def states_table(states: list[str], view: TeacherView) -> str:
             status = "; ".join(view.picks[state].values())
         else:
             status = "nothing to decide"
-        lines.append(f"| {state} | {holders} | {status} |")
-    return "\n".join(lines)
+        rows.append((state, holders, status))
+    return rows
 
 
-def history_table(view: TeacherView) -> str:
+def history_table(view: TeacherView) -> list[tuple[str, str, str, str]]:
     """The class's picks, week by week."""
-    lines = ["| week | state | chose | by |", "|---:|:---|:---|:---|"]
-    for pick in view.history:
-        lines.append(f"| {pick.week} | {pick.state} | {pick.words} | {pick.by} |")
-    return "\n".join(lines)
+    return [(str(p.week), p.state, p.words, p.by) for p in view.history]
 
 
 @solara.component
 def Debrief(session: ClassSession, finished: bool) -> None:
     """The class against the model's own runs: shown at the end, or when the teacher asks."""
     asked = solara.use_reactive(False)
-    solara.Markdown("## Debrief")
+    Heading("Debrief", 2)
     if not (finished or asked.value):
         solara.Button(
             "Compare the class with the model so far",
@@ -252,12 +245,12 @@ def Debrief(session: ClassSession, finished: bool) -> None:
         )
         return
     report = session.debrief()
-    solara.Markdown(
+    Paragraph(
         f"Your class against the model's agents playing every state, {report.replicates} runs "
         f"of the same scenario over the same {report.weeks} weeks."
     )
-    solara.Markdown(report.markdown())
-    solara.Markdown("\n".join(f"- {line}" for line in report.sentences()))
+    Grid(report.header(), report.rows())
+    Bullets(report.sentences())
 
 
 # --- a student -----------------------------------------------------------------------------------
@@ -296,14 +289,14 @@ def JoinForm(on_join: Callable[[str, str], None]) -> None:
     code = solara.use_reactive("")
     name = solara.use_reactive("")
     error = solara.use_reactive("")
-    solara.Markdown("# Join a class")
+    Heading("Join a class", 1)
     solara.InputText("Class code (on the projector)", value=code, continuous_update=True)
     solara.InputText("Your name", value=name, continuous_update=True)
     session, refused = find_class(code.value)
     use_class_changes(session)  # a hook: called on every render, with or without a class
     error_line(refused)
     if session is not None:
-        solara.Markdown("## Choose a state")
+        Heading("Choose a state", 2)
         with solara.Row():
             for state in session.states:
                 holders = session.holders(state)
@@ -344,23 +337,23 @@ def StudentClass(session: ClassSession, key: str, on_leave: Callable[[], None]) 
     team = (
         f" (with {', '.join(n for n in view.team if n != view.name)})" if len(view.team) > 1 else ""
     )
-    solara.Markdown(f"# You are {view.state}{team}")
-    solara.Markdown(f"## {clock_text(view.week, view.steps, view.paused, view.seconds_left)}")
+    Heading(f"You are {view.state}{team}", 1)
+    Heading(clock_text(view.week, view.steps, view.paused, view.seconds_left), 2)
     if view.week >= view.steps:
-        solara.Markdown("The class has played every week: look at the debrief on the projector.")
+        Paragraph("The class has played every week: look at the debrief on the projector.")
     elif not view.decisions:
-        solara.Markdown(f"{view.state} has nothing to decide this week.")
+        Paragraph(f"{view.state} has nothing to decide this week.")
     else:
         Choices(session, key, view, on_pick=after_pick)
     error_line(clicked.value[0])
     if view.waiting_for:
-        solara.Markdown(f"Still choosing: {', '.join(view.waiting_for)}.")
-    solara.Markdown("## What happened")
+        Paragraph(f"Still choosing: {', '.join(view.waiting_for)}.")
+    Heading("What happened", 2)
     story = view.story or ["Not started."]
-    solara.Markdown("\n".join(f"- {line}" for line in story))
+    Bullets(story)
     held = ", ".join(f"{state}: {', '.join(names)}" for state, names in view.held.items())
     others = " The model plays the others." if len(view.held) < len(session.states) else ""
-    solara.Markdown(f"Held by the class: {held}.{others}")
+    Paragraph(f"Held by the class: {held}.{others}")
     solara.Button("Leave the class", on_click=leave, outlined=True)
 
 
@@ -373,7 +366,7 @@ def Choices(
     ``on_pick`` gets the error line of each click (empty if the pick was taken).
     """
     for decision in view.decisions:
-        solara.Markdown(f"### {decision_words(decision)}")
+        Heading(decision_words(decision), 3)
         odds = chances(session.model, decision)
         with solara.Row(style={"flex-wrap": "wrap"}):
             for index, option in enumerate(decision.options):
@@ -403,11 +396,9 @@ def Choices(
         # Always a line here: a line that came and went would shift the buttons below it,
         # and the page would rebuild them under the student's next click.
         if decision.key in view.picks:
-            solara.Markdown(
-                f"Chosen by {view.picked_by}; you can change it until the week is played."
-            )
+            Paragraph(f"Chosen by {view.picked_by}; you can change it until the week is played.")
         else:
-            solara.Markdown("Not chosen yet: if the week is played first, the model decides.")
+            Paragraph("Not chosen yet: if the week is played first, the model decides.")
 
 
 routes = [

@@ -1,4 +1,4 @@
-"""Text on the classroom page as plain HTML elements: headings, paragraphs, lists, tables.
+"""Text on the classroom pages as plain HTML elements: headings, paragraphs, lists, tables.
 
 Not ``solara.Markdown``: it loads KaTeX and Mermaid from a content network each time a text
 is shown, a request that leaves the machine (or fails offline). These build the elements
@@ -51,3 +51,14 @@ def Table(table: pd.DataFrame, index_name: str, cells: Sequence[Sequence[str]]) 
         for name, row in zip(table.index, cells, strict=True)
     ]
     v.Html(tag="table", children=[v.Html(tag="thead", children=[head]), *rows])
+
+
+@solara.component
+def Grid(header: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
+    """A table of texts: a header row, then one row per entry."""
+    head = v.Html(tag="tr", children=[v.Html(tag="th", children=[str(h)]) for h in header])
+    body = [
+        v.Html(tag="tr", children=[v.Html(tag="td", children=[str(cell)]) for cell in row])
+        for row in rows
+    ]
+    v.Html(tag="table", children=[v.Html(tag="thead", children=[head]), *body])
