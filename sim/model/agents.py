@@ -12,6 +12,7 @@ utilities can be shown to a person, who may choose for the state instead
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import TYPE_CHECKING
 
 import mesa
@@ -40,19 +41,36 @@ class Choice:
         return f"{self.action} ({self.beneficiary} vs {self.opponent})"
 
 
+#: An option of a decision before it is a :class:`Choice`: (action, beneficiary, opponent).
+Option = tuple[Action, str | None, str | None]
+
+
 @dataclass(frozen=True)
 class Decision:
     """One decision a state faces this week: its options and the model's utility of each.
 
     ``key`` names it for the week: the conflict's label, with `` arms`` added for the choice
     whether to surge arms into a war (a state outside the war may face both about one war).
-    ``surge`` marks that choice, whose ``abstain`` option means "no surge".
+    ``surge`` marks that choice, whose ``abstain`` option means "no surge". The options are
+    kept as plain tuples and become :class:`Choice` objects only when asked for: every state
+    decides about every conflict every week, and takes one option of each decision.
     """
 
     key: str
-    options: tuple[Choice, ...]
+    conflict: War | Crisis
+    plain: tuple[Option, ...]
     utilities: tuple[float, ...]
     surge: bool = False
+
+    @cached_property
+    def options(self) -> tuple[Choice, ...]:
+        """Every option as a :class:`Choice`, in order."""
+        return tuple(self.choice(index) for index in range(len(self.plain)))
+
+    def choice(self, index: int) -> Choice:
+        """Option ``index`` as a :class:`Choice`."""
+        action, beneficiary, opponent = self.plain[index]
+        return Choice(action, self.conflict, beneficiary, opponent)
 
 
 class StateAgent(mesa.Agent):
@@ -107,7 +125,7 @@ class StateAgent(mesa.Agent):
                 index = rules.logit_choice(
                     decision.utilities, self.model.param("logit_lambda"), self.model.rng
                 )
-                choice = decision.options[index]
+                choice = decision.choice(index)
             if not (decision.surge and choice.action == "abstain"):
                 self.choices.append(choice)
 
@@ -156,7 +174,7 @@ class StateAgent(mesa.Agent):
     def _bystander_posture(self, conflict: War | Crisis) -> Decision:
         """Abstain, show force, sanction, intervene or mediate (ODD 7.5)."""
         m = self.model
-        options = [Choice("abstain", conflict)]
+        options: list[Option] = [("abstain", None, None)]
         utilities = [0.0]
         sides = conflict.sides()
         for side, other in (sides, sides[::-1]):
@@ -165,19 +183,19 @@ class StateAgent(mesa.Agent):
             pledged = self.obligation(conflict, side) if isinstance(conflict, War) else 0.0
             if value <= 0.0 and pledged == 0.0:
                 continue  # no tie, interest or pledge draws it to this side: not an option
-            options.append(Choice("show_of_force", conflict, friend, foe))
+            options.append(("show_of_force", friend, foe))
             utilities.append(self._show_of_force(value))
-            options.append(Choice("sanction", conflict, friend, foe))
+            options.append(("sanction", friend, foe))
             utilities.append(self._sanction(value, foe))
             if isinstance(conflict, War) and self.may_intervene(conflict, side, other):
-                options.append(Choice("intervene", conflict, friend, foe))
+                options.append(("intervene", friend, foe))
                 utilities.append(self._intervention(conflict, side, other, value, pledged))
         if isinstance(conflict, War):
             for role in m.net.mediators:
                 if role.source == self.name and set(role.parties) == set(conflict.primaries):
-                    options.append(Choice("mediate", conflict))
+                    options.append(("mediate", None, None))
                     utilities.append(self._mediation(role.strength.value, conflict))
-        return Decision(conflict.label(), tuple(options), tuple(utilities))
+        return Decision(conflict.label(), conflict, tuple(options), tuple(utilities))
 
     def _show_of_force(self, value: float) -> float:
         m = self.model
@@ -236,14 +254,14 @@ class StateAgent(mesa.Agent):
     def _arms_supply(self, war: War) -> Decision | None:
         """Surge arms to one belligerent it supplies, or not (ODD 7.6)."""
         m = self.model
-        options = [Choice("abstain", war)]
+        options: list[Option] = [("abstain", None, None)]
         utilities = [0.0]
         for tie in m.net.arms_from.get(self.name, ()):
             side = war.side_of(tie.target)
             if side is None or war.side_of(self.name) == 1 - side:
                 continue
             foe = war.sides()[1 - side][0]
-            options.append(Choice("supply_arms", war, tie.target, foe))
+            options.append(("supply_arms", tie.target, foe))
             utilities.append(
                 rules.arms_surge_utility(
                     self.support_value(tie.target, foe),
@@ -253,7 +271,7 @@ class StateAgent(mesa.Agent):
             )
         if len(options) == 1:
             return None
-        return Decision(f"{war.label()} arms", tuple(options), tuple(utilities), surge=True)
+        return Decision(f"{war.label()} arms", war, tuple(options), tuple(utilities), surge=True)
 
     def _fight_or_settle(self, war: War) -> Decision:
         """Continue or seek a ceasefire (ODD 7.7)."""
@@ -284,8 +302,8 @@ class StateAgent(mesa.Agent):
             war_weariness=m.param("war_weariness"),
         )
         settle = rules.settle_utility(m.param("ceasefire_bonus"), m.mediation_factor(war))
-        options = (Choice("continue", war), Choice("settle", war))
-        return Decision(war.label(), options, (fight, settle))
+        options: tuple[Option, ...] = (("continue", None, None), ("settle", None, None))
+        return Decision(war.label(), war, options, (fight, settle))
 
     def _challenge(self, crisis: Crisis) -> Decision:
         """Attack, hold or stand down, against the target's expected coalition (ODD 7.8)."""
@@ -303,7 +321,7 @@ class StateAgent(mesa.Agent):
                 base_cost=m.param("war_cost"),
                 risk=self.risk_factor,
             )
-        options = [Choice("hold", crisis), Choice("stand_down", crisis)]
+        options: list[Option] = [("hold", None, None), ("stand_down", None, None)]
         utilities = [
             rules.hold_utility(
                 attack,
@@ -314,6 +332,6 @@ class StateAgent(mesa.Agent):
             rules.stand_down_utility(m.param("stand_down_cost")),
         ]
         if attack is not None:
-            options.append(Choice("attack", crisis, self.name, crisis.target))
+            options.append(("attack", self.name, crisis.target))
             utilities.append(attack)
-        return Decision(crisis.label(), tuple(options), tuple(utilities))
+        return Decision(crisis.label(), crisis, tuple(options), tuple(utilities))
