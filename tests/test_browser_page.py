@@ -159,7 +159,10 @@ def test_the_page_is_never_stale_and_stays_on_this_machine(app_url: str, tmp_pat
             expect(page).to_have_url(re.compile(r"/\?scenario=classroom$"))
 
             # Play goes on by itself, Pause stops it.
-            slide(page, "Pause between weeks when playing: 1.0 s", "Home")
+            # The longest pause, so that the test sees week 2 and pauses before the end (with
+            # no pause the run may reach week 8 between two looks).
+            slide(page, "Pause between weeks when playing: 1.0 s", "End")
+            expect(page.get_by_text("Pause between weeks when playing: 3.0 s")).to_be_visible()
             page.get_by_role("button", name="Play").click()
             expect(page.get_by_text("Week 2 of 8")).to_be_visible(timeout=60_000)
             page.get_by_role("button", name="Pause").click()
