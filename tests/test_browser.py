@@ -16,6 +16,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -43,33 +44,36 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+@contextmanager
+def serving(command: str, folder: Path, *args: str) -> Iterator[str]:
+    """``alliance-sim COMMAND ARGS --port P`` on a free port, until the block ends; its URL.
+
+    On exit the command alone gets SIGTERM, and must stop the Solara server it started too.
+    """
     port = free_port()
     # A file, not a pipe: a pipe nobody reads would stall the server once full.
-    log = tmp_path_factory.mktemp("app") / "server.log"
+    log = folder / "server.log"
     with log.open("wb") as out:
         # Its own session, so anything left of it can be found (and killed) as one group.
         server = subprocess.Popen(
-            [sys.executable, "-m", "sim", "app", "--port", str(port)],
+            [sys.executable, "-m", "sim", command, *args, "--port", str(port)],
             stdout=out,
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
-    url = f"http://127.0.0.1:{port}/"
+    url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 30
         while True:
             try:
-                with urllib.request.urlopen(url, timeout=2):
+                with urllib.request.urlopen(f"{url}/", timeout=2):
                     break
             except OSError:
                 if server.poll() is not None or time.monotonic() > deadline:
-                    pytest.fail(f"app did not start on {url}:\n{log.read_text()[-2000:]}")
+                    pytest.fail(f"{command} did not start on {url}:\n{log.read_text()[-2000:]}")
                 time.sleep(0.3)
         yield url
     finally:
-        # SIGTERM to the command alone must stop the Solara server it started, too.
         server.terminate()
         server.wait(timeout=10)
         deadline = time.monotonic() + 10
@@ -78,7 +82,13 @@ def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         left_over = group_alive(server.pid)
         if left_over:
             os.killpg(server.pid, signal.SIGKILL)
-        assert not left_over, "the Solara server outlived 'alliance-sim app'"
+        assert not left_over, f"the Solara server outlived 'alliance-sim {command}'"
+
+
+@pytest.fixture(scope="module")
+def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    with serving("app", tmp_path_factory.mktemp("app")) as url:
+        yield f"{url}/"
 
 
 def group_alive(group: int) -> bool:

@@ -7,15 +7,12 @@ Screenshots go to pytest's temporary folder; the test prints where.
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from test_browser import CHROMIUM, LAUNCH_ARGS, free_port, group_alive
+from test_browser import CHROMIUM, LAUNCH_ARGS, serving
 
 pytestmark = pytest.mark.skipif(
     not CHROMIUM.exists(), reason="needs Debian's /usr/bin/chromium (apt-get install chromium)"
@@ -36,34 +33,8 @@ WEEK_ONE = {
 
 @pytest.fixture(scope="module")
 def hub_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    port = free_port()
-    log = tmp_path_factory.mktemp("hub") / "server.log"
-    with log.open("wb") as out:
-        server = subprocess.Popen(
-            [sys.executable, "-m", "sim", "hub", "classroom", "--port", str(port)],
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                with urllib.request.urlopen(f"{url}/", timeout=2):
-                    break
-            except OSError:
-                if server.poll() is not None or time.monotonic() > deadline:
-                    pytest.fail(f"hub did not start on {url}:\n{log.read_text()[-2000:]}")
-                time.sleep(0.3)
+    with serving("hub", tmp_path_factory.mktemp("hub"), "classroom") as url:
         yield url
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
-        deadline = time.monotonic() + 10
-        while group_alive(server.pid) and time.monotonic() < deadline:
-            time.sleep(0.2)
-        assert not group_alive(server.pid), "the Solara server outlived 'alliance-sim hub'"
 
 
 def week_shown(page, week: int) -> None:
