@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from sweep_cases import BASE, GRID, SCENARIOS, write
+from sweep_cases import BASE, GRID, SCENARIOS, stored, write
 
 from sim.experiments import sizing, sweep
 from sim.experiments.analysis import load_sweep
@@ -317,10 +317,8 @@ def test_a_sweep_prints_its_plan_with_estimates_before_it_runs(
     assert captured.out.startswith("t: 12/12 runs")
     # The plan's timed runs change nothing: the tables equal those of a sweep without a plan.
     sweep.run_sweep(load_scenario(path), tmp_path / "plain", workers=1)
-    for table, keys in (("runs", ["run"]), ("steps", ["run", "step"])):
-        mine = pd.read_parquet(out / table).sort_values(keys, ignore_index=True)
-        plain = pd.read_parquet(tmp_path / "plain" / table).sort_values(keys, ignore_index=True)
-        pd.testing.assert_frame_equal(mine, plain)
+    for table in ("runs", "steps"):
+        pd.testing.assert_frame_equal(stored(out, table), stored(tmp_path / "plain", table))
 
 
 def test_the_plan_comes_before_any_run_and_its_estimates_are_measured(tmp_path: Path) -> None:
@@ -721,10 +719,8 @@ def test_a_second_sweep_is_refused_and_a_sigkilled_one_does_not_block_resume(
     assert report.runs_done == 60 and not report.failed
     assert not (out / ".sweep.lock").exists()
     sweep.run_sweep(loaded, tmp_path / "whole", workers=1, chunk_size=30)
-    for table, keys in (("runs", ["run"]), ("steps", ["run", "step"])):
-        killed = pd.read_parquet(out / table).sort_values(keys, ignore_index=True)
-        whole = pd.read_parquet(tmp_path / "whole" / table).sort_values(keys, ignore_index=True)
-        pd.testing.assert_frame_equal(killed, whole)
+    for table in ("runs", "steps"):
+        pd.testing.assert_frame_equal(stored(out, table), stored(tmp_path / "whole", table))
 
 
 def test_a_full_disk_stops_a_sweep_in_one_line_and_keeps_what_is_stored(

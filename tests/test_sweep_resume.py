@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 import pandas as pd
+from sweep_cases import stored
 
 from sim.experiments import sweep
 from sim.loading.scenarios import load_scenario
@@ -37,10 +38,7 @@ CHUNKS = 60  # 3 points x 20 replicates, one run per chunk
 
 
 def tables(folder: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
-    return (
-        pd.read_parquet(folder / "runs").sort_values("run", ignore_index=True),
-        pd.read_parquet(folder / "steps").sort_values(["run", "step"], ignore_index=True),
-    )
+    return stored(folder, "runs"), stored(folder, "steps")
 
 
 def chunk_files(out: Path) -> int:
