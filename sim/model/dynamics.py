@@ -165,7 +165,12 @@ def _review_alliances(model: AllianceModel, context: Context, year: int) -> bool
             continue
         # The pledgers decide: both ends of a mutual pledge, the source of a one-way one.
         deciders = [(tie.source, tie.target)] + ([(tie.target, tie.source)] if tie.mutual else [])
-        keep = all(_wants(model, me, other, context, True) for me, other in deciders)
+        # Each pledger's value of keeping it, asked in turn (a no ends the asking, and the draws).
+        values = [_alliance_value(model, me, other, context, True) for me, other in deciders]
+        keep = all(
+            rules.consents(value, context.rationality, float(model.rng.random()))
+            for value in values
+        )
         if lapsing and keep:
             # A new term of the same length from this year (the old dates are in the log).
             until = rules.renewed_until(tie.since, year, year)
@@ -177,20 +182,19 @@ def _review_alliances(model: AllianceModel, context: Context, year: int) -> bool
             model.net.set_status(tie_id, "cut", "rule:left", reindex=False)
             changed = True
         elif not lapsing:
-            changed |= _revise(model, tie, deciders, context)
+            changed |= _revise(model, tie, min(values), context)
     return changed
 
 
-def _revise(model: AllianceModel, tie: AllianceTie, deciders: list[Pair], context: Context) -> bool:
+def _revise(model: AllianceModel, tie: AllianceTie, value: float, context: Context) -> bool:
     """Deepen or water down an alliance its pledgers keep, by ``alliance_revision_step``.
 
-    The least willing pledger's value of the alliance decides (a treaty changes only as far as
-    every party agrees); 0 leaves alliances at their strength and draws nothing.
+    ``value`` is the least willing pledger's value of the alliance (a treaty changes only as far
+    as every party agrees); a step of 0 leaves alliances at their strength and draws nothing.
     """
     step = model.param("alliance_revision_step")
     if step <= 0.0:
         return False
-    value = min(_alliance_value(model, me, other, context, True) for me, other in deciders)
     direction = rules.revision(value, context.rationality, float(model.rng.random()))
     strength = rules.revised_strength(tie.strength.value, direction, step)
     if strength == tie.strength.value:
