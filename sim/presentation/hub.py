@@ -179,6 +179,8 @@ class ClassSession:
     version: int = 0
     lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
     _debrief: tuple[tuple[int, tuple[str, ...]], Debrief] | None = field(default=None, repr=False)
+    #: The story told at a week: every page of the class asks for it at every render.
+    _story: tuple[int, list[str]] = field(default=(0, []), repr=False)
 
     def __post_init__(self) -> None:
         if not 1 <= self.team_size <= MAX_TEAM:
@@ -363,10 +365,12 @@ class ClassSession:
     def story(self) -> list[str]:
         """The run so far in plain sentences (the public picture everyone sees)."""
         with self.lock:
-            if not self.model.week:
-                return []
-            # Told from the run's tables, as the classroom page tells its runs.
-            return outcome_summary(self.loaded, stored_from_model(self.loaded, self.model))
+            week, told = self._story
+            if week != self.model.week:
+                # Told from the run's tables, as the classroom page tells its runs.
+                told = outcome_summary(self.loaded, stored_from_model(self.loaded, self.model))
+                self._story = (self.model.week, told)
+            return list(told)
 
     def for_student(self, key: str, now: float | None = None) -> StudentView:
         """A student's view (one line if they are no longer in the class)."""
