@@ -531,9 +531,40 @@ def test_an_upload_may_not_name_a_world_on_the_server(
     dropped = "gahuku.toml" if with_a_world else "none was dropped"
     assert message == (
         "what_if.toml: world: an uploaded scenario may use only a built-in world (builtin, "
-        "gahuku_gama, great_powers_1872, south_caucasus_history) or the file name of a world "
+        "gahuku_gama, great_powers_1872, south_caucasus_history, south_caucasus_nkr) or the file "
+        "name of a world "
         f"file dropped with it ({dropped}); got {world!r}"
     )
+
+
+@pytest.mark.parametrize("base", ["/etc/passwd.toml", "../x.toml", str(GAHUKU_GAMA), "what_if"])
+def test_a_dropped_world_may_be_built_only_on_a_builtin_world(
+    base: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def no_reading(path: object) -> None:
+        raise AssertionError(f"read {path} before refusing the upload")
+
+    monkeypatch.setattr("sim.presentation.uploads.load_scenario", no_reading)
+    world = GAHUKU_GAMA.read_text().replace("[meta]\n", f"[meta]\nbase = {json.dumps(base)}\n")
+    files = [
+        ("what_if.toml", with_world(scenario_text("x", []), "mine.toml")),
+        ("mine.toml", world.encode()),
+    ]
+    loaded, message = open_uploads(files)
+    assert loaded is None
+    assert message.startswith("mine.toml: meta.base: an uploaded world may be built only on a ")
+    assert message.endswith(f"got {base!r}")
+
+
+def test_a_dropped_world_built_on_a_shipped_world_loads() -> None:
+    world = '[meta]\nname = "mine"\nbase = "south_caucasus_nkr"\n'
+    files = [
+        ("what_if.toml", with_world(scenario_text("x", []), "mine.toml")),
+        ("mine.toml", world.encode()),
+    ]
+    loaded, message = open_uploads(files)
+    assert message == "" and loaded is not None
+    assert "NKR" in loaded.world.states
 
 
 def test_an_upload_may_use_the_builtin_world(classroom: LoadedScenario) -> None:

@@ -72,8 +72,30 @@ def ceasefire_not_capitulation(model: AllianceModel) -> bool:
 
 
 def theatre_held_by_armenia(model: AllianceModel) -> bool:
-    """Proxy for '14% of Azerbaijan held' (D001): Azerbaijan keeps at most 20% of the theatre."""
+    """Proxy for '14% of Azerbaijan held' (D001): Azerbaijan keeps at most 20% of the theatre.
+
+    The rest is held by Armenia, or by the Karabakh authority where it is an actor.
+    """
     return model.control["karabakh"] <= 0.2
+
+
+# --- 2023: the authority's collapse (validation/collapse_2023.toml) ----------------------------
+def collapse_in_first_week(model: AllianceModel) -> bool:
+    """The authority gave up within the week the offensive began (public record: one day)."""
+    return any(
+        w.outcome == "capitulation" and w.end == w.start and "NKR" in w.primaries
+        for w in model.wars
+    )
+
+
+def whole_theatre_to_azerbaijan(model: AllianceModel) -> bool:
+    """Azerbaijan ended holding all of the theatre (public record: the authority dissolved)."""
+    return model.control["karabakh"] == 1.0
+
+
+def armenia_stays_out(model: AllianceModel) -> bool:
+    """Armenia fought in none of the wars (public record: it did not intervene in 2023)."""
+    return not any("Armenia" in (*w.attackers, *w.defenders) for w in model.wars)
 
 
 # --- 2001: the Caspian incident (validation/caspian_2001.toml) ---------------------------------
@@ -128,6 +150,39 @@ EPISODES = (
     ),
 )
 
+COLLAPSE_FACTS: Mapping[str, Fact] = {
+    "collapse_in_first_week": collapse_in_first_week,
+    "whole_theatre_to_azerbaijan": whole_theatre_to_azerbaijan,
+    "armenia_stays_out": armenia_stays_out,
+}
+
+#: Episodes with the Karabakh authority as an actor (world south_caucasus_nkr), held out of the
+#: calibration like the others; collapse_2023_open is the 2023 set-up without the blockade, a
+#: counterfactual scored on the same facts.
+AUTHORITY_EPISODES = (
+    Episode(
+        "ceasefire_1994_nkr",
+        ROOT / "validation" / "ceasefire_1994_nkr.toml",
+        {
+            "ceasefire_not_capitulation": ceasefire_not_capitulation,
+            "theatre_held_by_armenia": theatre_held_by_armenia,
+        },
+        "D001, public record",
+    ),
+    Episode(
+        "collapse_2023",
+        ROOT / "validation" / "collapse_2023.toml",
+        COLLAPSE_FACTS,
+        "D002, public record",
+    ),
+    Episode(
+        "collapse_2023_open",
+        ROOT / "validation" / "collapse_2023_open.toml",
+        COLLAPSE_FACTS,
+        "counterfactual",
+    ),
+)
+
 
 def with_parameters(loaded: LoadedScenario, params: Mapping[str, float]) -> LoadedScenario:
     """Return the scenario with some [model] parameters of its world set to new values."""
@@ -173,7 +228,7 @@ def main() -> None:
     """Run every episode at the default parameters and write validation/results/episodes.csv."""
     RESULTS.mkdir(parents=True, exist_ok=True)
     rows = []
-    for episode in EPISODES:
+    for episode in (*EPISODES, *AUTHORITY_EPISODES):
         for fact, rate in hit_rates(episode).items():
             rows.append(
                 {"episode": episode.name, "fact": fact, "replicates": REPLICATES, "hit_rate": rate}

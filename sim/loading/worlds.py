@@ -78,15 +78,80 @@ def world_reference(reference: str, scenario_folder: Path) -> str:
         ) from None
 
 
+class BaseRefused(ValueError):
+    """A world's ``meta.base`` names no world, or the chain of bases loops or runs too deep."""
+
+
+#: How many worlds a chain of ``meta.base`` may hold, the file itself included.
+MAX_BASE_DEPTH = 8
+
+
+def _base_path(reference: str, folder: Path) -> Path:
+    """The file a ``meta.base`` names: the built-in world, a shipped world, or a relative path."""
+    if reference == BUILTIN_WORLD:
+        return builtin_world_path()
+    shipped = shipped_worlds()
+    if reference in shipped:
+        return shipped[reference]
+    if "/" not in reference and "\\" not in reference and "." not in reference:
+        names = ", ".join([BUILTIN_WORLD, *shipped])
+        raise BaseRefused(f"no world named {reference!r}; allowed: {names}, or a .toml path")
+    return folder / reference
+
+
+def read_world_table(file: Path, chain: tuple[Path, ...] = ()) -> dict[str, Any]:
+    """Read a world file as a table, with the world its ``meta.base`` names merged beneath it.
+
+    A world built on another gives only what it adds or changes: its states, theatres,
+    documents and ``[model]`` figures replace the base's of the same name, its ties replace the
+    base's of the same id and are otherwise added after them, and its ``meta`` replaces the
+    base's keys it gives (``year`` may be left to the base).
+
+    Raises:
+        BaseRefused: the base names no world, or the bases loop or run deeper than
+            :data:`MAX_BASE_DEPTH`; and whatever :func:`read_toml` raises, for any file.
+    """
+    table = read_toml(file)
+    meta = table.get("meta")
+    reference = meta.get("base") if isinstance(meta, dict) else None
+    if reference is None:
+        return table
+    if not isinstance(reference, str):
+        raise BaseRefused("must be a world name or a path")
+    resolved = file.resolve()
+    if resolved in chain or len(chain) + 1 >= MAX_BASE_DEPTH:
+        raise BaseRefused(f"the bases loop or run over {MAX_BASE_DEPTH} worlds deep")
+    base = read_world_table(_base_path(reference, file.parent), (*chain, resolved))
+    return _merged(base, table)
+
+
+def _merged(base: dict[str, Any], table: dict[str, Any]) -> dict[str, Any]:
+    """``table`` laid over ``base`` (see :func:`read_world_table`)."""
+    merged = {**base, **table}
+    meta = {**base.get("meta", {}), **table["meta"]}
+    meta.pop("base", None)
+    merged["meta"] = meta
+    for key in ("documents", "states", "theatres", "model"):
+        merged[key] = {**base.get(key, {}), **table.get(key, {})}
+    ties = {tie.get("id"): tie for tie in base.get("ties", []) if isinstance(tie, dict)}
+    added = [tie for tie in table.get("ties", []) if not isinstance(tie, dict)]
+    for tie in table.get("ties", []):
+        if isinstance(tie, dict):
+            ties[tie.get("id")] = tie
+    merged["ties"] = [*ties.values(), *added]
+    return merged
+
+
 def load_world(path: str | Path = BUILTIN_WORLD) -> World:
     """Load and validate a world file; ``"builtin"`` names the built-in world.
 
     Raises:
         OSError, sim.loading.files.FileRefused, UnicodeDecodeError, tomllib.TOMLDecodeError,
-        pydantic.ValidationError: :func:`load_world_file` turns them into one-line input errors.
+        pydantic.ValidationError, BaseRefused: :func:`load_world_file` turns them into one-line
+        input errors.
     """
     file = builtin_world_path() if str(path) == BUILTIN_WORLD else Path(path)
-    return World.model_validate(read_toml(file))
+    return World.model_validate(read_world_table(file))
 
 
 def _schema_problem(path: str | Path, error: ValidationError) -> str:
@@ -121,6 +186,8 @@ def load_world_file(path: str | Path, file: str | Path, field: str) -> World:
         ) from None
     except FileRefused as exc:  # not .toml, too big
         raise InputError(file, field, f"world file {str(path)!r} {exc}") from None
+    except BaseRefused as exc:  # before ValueError, of which it is a subclass
+        raise InputError(file, field, f"world file {str(path)!r}: meta.base: {exc}") from None
     except ValidationError as exc:  # before ValueError, of which it is a subclass
         raise InputError(file, field, _schema_problem(path, exc)) from None
     except UnicodeDecodeError:  # before ValueError, of which it is a subclass

@@ -95,6 +95,8 @@ class StateAgent(mesa.Agent):
     def decisions(self) -> list[Decision]:
         """This week's decisions about every active war and crisis (reads the model, draws none)."""
         found: list[Decision] = []
+        if self.name in self.model.dissolved:
+            return found
         for war in self.model.active_wars():
             if self.name in war.primaries:
                 found.append(self._fight_or_settle(war))
@@ -258,7 +260,7 @@ class StateAgent(mesa.Agent):
         utilities = [0.0]
         for tie in m.net.arms_from.get(self.name, ()):
             side = war.side_of(tie.target)
-            if side is None or war.side_of(self.name) == 1 - side:
+            if side is None or war.side_of(self.name) == 1 - side or tie.target in m.cut_off:
                 continue
             foe = war.sides()[1 - side][0]
             options.append(("supply_arms", tie.target, foe))

@@ -25,7 +25,7 @@ from sim.model.events import apply_event
 from sim.model.network import TieNetwork
 from sim.schema.scenario import Event
 from sim.schema.vocabulary import LogEntry, WarOutcome
-from sim.schema.world import ArmsTie, World
+from sim.schema.world import ArmsTie, BorderTie, World
 
 WEEKS_PER_YEAR = 52
 DAYS_PER_WEEK = 7
@@ -62,6 +62,13 @@ class AllianceModel(mesa.Model):
         for tie in self.net.arms:
             self.arms_stock[tie.target] += self._stock_units(tie, tie.volume_usd_m.value)
         self.delivered = dict.fromkeys(world.states, 0.0)
+        #: Actors supplied through named routes (``supplied_via``): the weeks each has been cut
+        #: off from all of them, those cut off now, and each actor's supply factor on strength.
+        self.weeks_cut = {name: 0 for name, s in sorted(world.states.items()) if s.supplied_via}
+        self.cut_off: set[str] = set()
+        self.supply = dict.fromkeys(world.states, 1.0)
+        #: Authorities that gave up the theatre they held: their ties are cut, they choose no more.
+        self.dissolved: set[str] = set()
         self.surging: set[tuple[str, str]] = set()
         self.wars: list[War] = []
         self.crises: list[Crisis] = []
@@ -88,6 +95,8 @@ class AllianceModel(mesa.Model):
         events = self.schedule.get(self.week, ())
         for event in events:
             apply_event(self, event)
+        if self.weeks_cut:
+            self.check_supply()
         # Only dates and events switch alliances on, so trust in a new pledge starts here.
         if events or new_year:
             for tie, pledger, protege in self.net.pledges:
@@ -98,6 +107,7 @@ class AllianceModel(mesa.Model):
         for war in self.active_wars():
             self.fight(war)
         self.deliver_arms()
+        self.run_down_supply()
         self.relax_trust()
         self.week += 1
         self.records.append(metrics.record_step(self))
@@ -146,11 +156,14 @@ class AllianceModel(mesa.Model):
         return [crisis for crisis in self.crises if crisis.active]
 
     def strength(self, state: str) -> float:
-        """Own military strength: capability × arms multiplier × (1 − distraction)."""
-        return rules.military_strength(
-            self.world.states[state].capability.value,
-            rules.arms_multiplier(self.arms_stock[state], self.param("arms_effect")),
-            self.distraction[state],
+        """Own military strength: capability × arms multiplier × (1 − distraction) × supply."""
+        return (
+            rules.military_strength(
+                self.world.states[state].capability.value,
+                rules.arms_multiplier(self.arms_stock[state], self.param("arms_effect")),
+                self.distraction[state],
+            )
+            * self.supply[state]
         )
 
     def projection(self, state: str, conflict: War | Crisis) -> float:
@@ -290,10 +303,13 @@ class AllianceModel(mesa.Model):
         self.note(attacker, "war", war, defender, f"offensive in {theatre}")
         return war
 
-    def end_war(self, war: War, how: WarOutcome, loser: str | None = None) -> None:
-        """Stop a war by ``ceasefire`` or ``capitulation`` (of ``loser``).
+    def end_war(
+        self, war: War, how: WarOutcome, loser: str | None = None, day: int | None = None
+    ) -> None:
+        """Stop a war by ``ceasefire`` or ``capitulation`` (of ``loser``, on ``day`` of the week).
 
-        Pledges that were due and not honoured count as broken.
+        Pledges that were due and not honoured count as broken. An authority that capitulates
+        dissolves (:meth:`dissolve`).
         """
         war.end = self.week
         war.outcome = how
@@ -311,7 +327,9 @@ class AllianceModel(mesa.Model):
         if loser is None:
             self.note(war.attackers[0], how, war, war.defenders[0], detail)
         else:
-            self.note(loser, how, war, "", detail)
+            self.note(loser, how, war, "", f"day {day}" if day else detail)
+            if self.world.states[loser].kind == "authority":
+                self.dissolve(loser)
 
     def carry_out(self) -> None:
         """Carry out the week's choices, score pledges, then end wars both sides settle."""
@@ -439,7 +457,9 @@ class AllianceModel(mesa.Model):
     def fight(self, war: War) -> None:
         """One week of war: daily Tullock contests for ground and Lanchester square-law attrition.
 
-        A belligerent whose force falls below ``capitulation_strength`` gives up the theatre.
+        The week's attrition is one explicit Euler step, spread evenly over its seven days. A
+        primary whose force falls below ``capitulation_strength`` gives up the theatre on the
+        first day it does; the fighting ends that day, and the losses count the days fought.
         """
         sides = war.sides()
         forces = [self.side_force(war, side) for side in sides]
@@ -451,23 +471,85 @@ class AllianceModel(mesa.Model):
             self.control[war.theatre], days_won, DAYS_PER_WEEK, self.param("territory_rate")
         )
         rate = self.param("lanchester_rate")
-        remaining = rules.lanchester_square_step(forces[0], forces[1], rate, rate)
-        for index, side in enumerate(sides):
+        capitulation = self.param("capitulation_strength")
+        after = self._attrition(war, forces, rate, 1.0)
+        losers: list[str] = []
+        day = DAYS_PER_WEEK
+        if any(rules.capitulates(after[m][1], capitulation) for m in war.primaries):
+            # Someone gives up this week: find the day (the week's last day gives ``after``).
+            for day in range(1, DAYS_PER_WEEK + 1):
+                after = self._attrition(war, forces, rate, day / DAYS_PER_WEEK)
+                losers = [m for m in war.primaries if rules.capitulates(after[m][1], capitulation)]
+                if losers:
+                    break
+        for member, (lost, strength) in after.items():
+            war.losses[member] += lost
+            war.strength[member] = strength
+        if losers:
+            lost_by_owner = war.side_of(losers[0]) == owner
+            self.control[war.theatre] = 0.0 if lost_by_owner else 1.0
+            self.end_war(war, "capitulation", loser=losers[0], day=day)
+
+    def _attrition(
+        self, war: War, forces: list[float], rate: float, weeks: float
+    ) -> dict[str, tuple[float, float]]:
+        """Each belligerent's force lost and remaining strength after ``weeks`` of fighting.
+
+        Each side's loss (Lanchester square law) falls on its members by their share of its
+        force.
+        """
+        remaining = rules.lanchester_square_step(forces[0], forces[1], rate, rate, weeks)
+        after: dict[str, tuple[float, float]] = {}
+        for index, side in enumerate(war.sides()):
             lost = forces[index] - remaining[index]
             for member in side:
                 full = self.full_force(war, member)
                 share = full * war.strength[member] / forces[index] if forces[index] else 0.0
-                war.losses[member] += share * lost
-                war.strength[member] = max(
-                    0.0, war.strength[member] - share * lost / max(full, 1e-9)
+                after[member] = (
+                    share * lost,
+                    max(0.0, war.strength[member] - share * lost / max(full, 1e-9)),
                 )
-        capitulation = self.param("capitulation_strength")
-        for member in war.primaries:
-            if rules.capitulates(war.strength[member], capitulation):
-                lost_by_owner = war.side_of(member) == owner
-                self.control[war.theatre] = 0.0 if lost_by_owner else 1.0
-                self.end_war(war, "capitulation", loser=member)
-                return
+        return after
+
+    def check_supply(self) -> None:
+        """Mark who is cut off this week: an actor none of whose supply routes is in force.
+
+        A route is a transit tie, or a border tie while open; a blockade suspends or cuts it.
+        """
+        for actor in self.weeks_cut:
+            routes = self.world.states[actor].supplied_via
+            cut = not any(self._route_open(route) for route in routes)
+            if cut and actor not in self.cut_off:
+                self.cut_off.add(actor)
+                self.note(actor, "cut_off", None, detail=", ".join(routes))
+            elif not cut and actor in self.cut_off:
+                self.cut_off.discard(actor)
+                self.weeks_cut[actor] = 0
+                self.supply[actor] = 1.0
+                self.note(actor, "resupplied", None)
+
+    def _route_open(self, route: str) -> bool:
+        tie = self.net.ties[route]
+        return self.net.status[route] == "active" and not (
+            isinstance(tie, BorderTie) and not tie.open
+        )
+
+    def run_down_supply(self) -> None:
+        """A week cut off runs an actor's supplies down (:func:`sim.model.rules.supply_factor`)."""
+        for actor in sorted(self.cut_off):
+            self.weeks_cut[actor] += 1
+            self.supply[actor] = rules.supply_factor(
+                self.weeks_cut[actor], self.param("supply_half_life")
+            )
+
+    def dissolve(self, actor: str) -> None:
+        """End an authority that gave up its theatre: cut every tie it has, in force or to come."""
+        self.dissolved.add(actor)
+        for tie_id, tie in self.net.ties.items():
+            if actor in (tie.source, tie.target) and self.net.status[tie_id] != "ended":
+                self.net.set_status(tie_id, "cut", "dissolved", reindex=False)
+        self.net.reindex()
+        self.note(actor, "dissolved", None)
 
     def sanction(self, state: str, target: str | None) -> None:
         """Suspend ``state``'s economic and arms ties to ``target``."""
@@ -500,6 +582,8 @@ class AllianceModel(mesa.Model):
         for tie in self.net.arms:
             surge = (tie.source, tie.target) in self.surging
             volume = tie.volume_usd_m.value / WEEKS_PER_YEAR * (surge_factor if surge else 1.0)
+            if tie.target in self.cut_off:  # nothing gets through a blockade
+                volume = 0.0
             stock[tie.target] += rules.weighted_volume(volume, tie.precision, precision)
             self.delivered[tie.source] += volume
             target = min(1.0, volume * WEEKS_PER_YEAR / full_volume)

@@ -39,6 +39,8 @@ SCHEDULED = {
     "tie_suspend": "Tie {detail} ({state} → {other}) suspended in week {week}.",
     "tie_restore": "Tie {detail} ({state} → {other}) restored in week {week}.",
     "distraction": "{state} busy elsewhere from week {week} ({detail}).",
+    "cut_off": "{state} cut off from its supplies (no {detail}) from week {week}.",
+    "resupplied": "{state} supplied again from week {week}.",
 }
 
 
@@ -106,7 +108,7 @@ def outcome_summary(
 
 
 def _scheduled(log: list[dict[str, object]]) -> list[str]:
-    """The scenario's and the settings' cuts, suspensions and distractions, as they came."""
+    """The scenario's and the settings' cuts, suspensions, distractions and blockades, in order."""
     return [
         SCHEDULED[str(row["action"])].format(**row) for row in log if row["action"] in SCHEDULED
     ]
@@ -182,7 +184,11 @@ def _how_it_ends(log: list[dict[str, object]], steps: pd.DataFrame) -> list[str]
             lines.append(f"Ceasefire in week {row['week']}{keepers}.")
         elif row["action"] == "capitulation":
             ended += 1
-            lines.append(f"{row['state']} capitulated in week {row['week']}.")
+            day = str(row["detail"]).removeprefix("day ")
+            on_day = f" on day {day} of" if day.isdigit() else " in"
+            lines.append(f"{row['state']} capitulated{on_day} week {row['week']}.")
+        elif row["action"] == "dissolved":
+            lines.append(f"{row['state']} dissolved in week {row['week']}: all its ties ended.")
     if ended < sum(row["action"] == "war" for row in log):
         lines.append(f"Still at war in week {int(steps['step'].iloc[-1])}.")
     return lines

@@ -66,7 +66,7 @@ def open_uploads(files: Sequence[tuple[str, bytes]]) -> tuple[LoadedScenario | N
     worlds = _world_files(tables)
     name, refusal = _one_scenario(list(uploads), worlds)
     if not refusal:
-        refusal = _world_refusal(name, tables[name], worlds)
+        refusal = _world_refusal(name, tables[name], worlds) or _base_refusal(tables, worlds)
     if refusal:
         return None, refusal
     loaded, message = _load(name, (tables[name] or {}).get("world"), uploads, worlds)
@@ -178,6 +178,25 @@ def _world_refusal(name: str, table: dict[str, object] | None, worlds: set[str])
         f"({', '.join([BUILTIN_WORLD, *shipped])}) or the file name of a world file dropped "
         f"with it ({dropped}); got {shown!r}"
     )
+
+
+def _base_refusal(tables: dict[str, dict[str, object] | None], worlds: set[str]) -> str:
+    """The line refusing a dropped world built on a file (``meta.base``), or ``""``.
+
+    A dropped world may be built only on a built-in world: a path could name a file on the
+    server. A world that is not TOML, or whose ``meta`` is not a table, is left to the loader.
+    """
+    allowed = [BUILTIN_WORLD, *shipped_worlds()]
+    for world in sorted(worlds):
+        meta = (tables.get(world) or {}).get("meta")
+        base = meta.get("base") if isinstance(meta, dict) else None
+        if base is not None and base not in allowed:
+            shown = str(base) if len(str(base)) <= 80 else str(base)[:77] + "..."
+            return (
+                f"{world}: meta.base: an uploaded world may be built only on a built-in world "
+                f"({', '.join(allowed)}); got {shown!r}"
+            )
+    return ""
 
 
 def _load(

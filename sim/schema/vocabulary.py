@@ -30,7 +30,16 @@ WarOutcome = Literal["ceasefire", "capitulation"]
 WAR_OUTCOMES: tuple[WarOutcome, ...] = get_args(WarOutcome)
 
 #: What the model itself records in the action log besides the states' choices.
-ModelEntry = Literal["war", "pledge_honoured", "pledge_broken", "ceasefire", "capitulation"]
+ModelEntry = Literal[
+    "war",
+    "pledge_honoured",
+    "pledge_broken",
+    "ceasefire",
+    "capitulation",
+    "cut_off",
+    "resupplied",
+    "dissolved",
+]
 
 #: What scheduled events record in the action log.
 EventEntry = Literal[

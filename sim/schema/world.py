@@ -73,6 +73,7 @@ MODEL_PARAMETERS = (
     "show_of_force_share",
     "stand_down_cost",
     "supplier_review_share",
+    "supply_half_life",
     "territory_rate",
     "tie_rate",
     "trade_full_turnover_bn",
@@ -149,8 +150,15 @@ class Figure(Strict):
 
 
 class State(Strict):
-    """A state and its levers."""
+    """An actor of the world: a state, or a de facto authority holding a theatre, and its levers.
 
+    ``kind`` says which (the rules treat both alike; an authority that gives up the theatre it
+    holds dissolves, docs/ODD.md 7.19). ``supplied_via`` lists the transit or border ties its
+    supplies come through: when none of them is in force (a blockade), it is cut off.
+    """
+
+    kind: Literal["state", "authority"] = "state"
+    supplied_via: list[str] = []
     memberships: list[str] = []
     capability: Figure
     commitment: Figure
@@ -305,7 +313,11 @@ class Document(Strict):
 
 
 class Meta(Strict):
-    """The world's name and the year it describes."""
+    """The world's name and the year it describes.
+
+    A world file's ``[meta]`` may also name a ``base`` world that it adds to; the loader merges
+    the two before this schema sees them (:func:`sim.loading.worlds.read_world_table`).
+    """
 
     name: str
     year: int
@@ -325,6 +337,7 @@ class World(Strict):
     def _references_exist(self) -> World:
         self._check_theatre_states()
         self._check_ties()
+        self._check_supply_routes()
         self._check_figures()
         self._check_tie_evidence()
         self._check_model_parameters()
@@ -360,6 +373,18 @@ class World(Strict):
                 for theatre in tie.theatres:
                     if theatre not in self.theatres:
                         raise ValueError(f"ties[{i}].theatres: unknown theatre {theatre!r}")
+
+    def _check_supply_routes(self) -> None:
+        """Every ``supplied_via`` names a transit or border tie that reaches the actor."""
+        kinds = {tie.id: tie for tie in self.ties}
+        for name, state in self.states.items():
+            for route in state.supplied_via:
+                where = f"states.{name}.supplied_via"
+                tie = kinds.get(route)
+                if tie is None or tie.kind not in ("transit", "border"):
+                    raise ValueError(f"{where}: {route!r} is not a transit or border tie")
+                if name not in (tie.source, tie.target):
+                    raise ValueError(f"{where}: tie {route!r} does not reach {name}")
 
     def _check_figures(self) -> None:
         """Every figure cites a known document and is finite, >= 0, and <= 1 for shares."""

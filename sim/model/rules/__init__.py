@@ -95,6 +95,9 @@ from sim.model.rules.strength import (
     risk_factor as risk_factor,
 )
 from sim.model.rules.strength import (
+    supply_factor as supply_factor,
+)
+from sim.model.rules.strength import (
     weighted_volume as weighted_volume,
 )
 from sim.model.rules.ties import (

@@ -33,3 +33,13 @@ def arms_multiplier(stock_bn: float, effect: float) -> float:
 def weighted_volume(volume_usd_m: float, precision: bool, precision_multiplier: float) -> float:
     """Convert a delivery in $m to stock units ($bn, precision systems weighted up)."""
     return volume_usd_m / 1000.0 * (precision_multiplier if precision else 1.0)
+
+
+def supply_factor(weeks_cut: int, half_life: float) -> float:
+    """Share of its fighting strength an actor keeps after ``weeks_cut`` weeks cut off: 2^(−w/h).
+
+    A force cut off from its supply routes runs down its ammunition, fuel and food without
+    replacement (van Creveld 1977, *Supplying War*); the halving every ``half_life`` weeks is
+    the model's assumption. 1 when not cut off, falling towards 0 the longer the blockade.
+    """
+    return 0.5 ** (weeks_cut / half_life)
