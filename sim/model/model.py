@@ -107,7 +107,8 @@ class AllianceModel(mesa.Model):
         for war in self.active_wars():
             self.fight(war)
         self.deliver_arms()
-        self.run_down_supply()
+        if self.cut_off:
+            self.run_down_supply()
         self.relax_trust()
         self.week += 1
         self.records.append(metrics.record_step(self))
