@@ -24,6 +24,7 @@ from sim.model import rules
 from sim.model.model import DAYS_PER_WEEK, AllianceModel
 from sim.presentation.account import outcome_summary
 from sim.presentation.live_plot import stored_from_model
+from sim.presentation.plot_base import reason_group
 from sim.schema.errors import InputError
 from sim.schema.scenario import Offensive, TieChange
 from sim.schema.vocabulary import ACTIONS
@@ -239,3 +240,8 @@ def test_the_account_tells_the_blockade_the_day_of_the_collapse_and_the_dissolut
     assert "NKR cut off from its supplies (no arm_nkr_lachin_corridor) from week 1." in lines
     assert f"NKR capitulated on {day} of week 38." in lines
     assert "NKR dissolved in week 38: all its ties ended." in lines
+
+
+def test_ties_ended_by_a_dissolution_are_marked_as_an_outcome_of_war_not_a_scripted_event() -> None:
+    assert reason_group("dissolved") == reason_group("war") == "war"
+    assert reason_group("tie_suspend") == "event"

@@ -50,7 +50,7 @@ MARKS = {
     "states": ("o", OKABE_ITO["green"], "the states' choice (formed, left, normalised, balanced)"),
     "dates": ("D", "white", "the tie's dates (signed, expired)"),
     "event": ("^", OKABE_ITO["yellow"], "a scripted event or a sanction"),
-    "war": ("X", OKABE_ITO["vermillion"], "war between the two"),
+    "war": ("X", OKABE_ITO["vermillion"], "war between the two, or an actor dissolved after one"),
 }
 KIND_COLOURS = {kind: TIE_STYLE[kind][0] for kind in TIMELINE_KINDS}
 

@@ -369,12 +369,14 @@ REASON_LABELS = {
     "rule:rivalry": "rivalry after war",
     "rule:dropped": "supplier dropped",
     "rule:supplier": "new supplier",
+    "dissolved": "actor dissolved",
 }
 #: Reasons that put a new version of a tie in force without starting or ending it: a renewal
 #: for another term, an alliance deepened or watered down.
 REVISIONS = ("rule:renewed", "rule:deepened", "rule:diluted")
 #: Why a tie changed, in the groups the figures mark: the states' own choices (``rule:...``),
-#: the tie's dates, a war, or a scripted event (including sanctions).
+#: the tie's dates, a war (fought between the two, or lost by an actor that then dissolved),
+#: or a scripted event (including sanctions).
 REASON_GROUPS = ("states", "dates", "event", "war")
 
 
@@ -389,6 +391,8 @@ def reason_group(reason: str) -> str:
         return "states"
     if reason in ("dates", "war"):
         return reason
+    if reason == "dissolved":  # an outcome of a war the actor lost, not a scripted event
+        return "war"
     return "event"
 
 
