@@ -18,14 +18,14 @@ from typing import assert_never
 import mesa
 import numpy as np
 
-from sim.model import dynamics, metrics, rules
+from sim.model import dynamics, metrics, rules, supply
 from sim.model.agents import Choice, StateAgent
 from sim.model.conflict import Crisis, Pledge, War
 from sim.model.events import apply_event
 from sim.model.network import TieNetwork
 from sim.schema.scenario import Event
 from sim.schema.vocabulary import LogEntry, WarOutcome
-from sim.schema.world import ArmsTie, BorderTie, World
+from sim.schema.world import ArmsTie, World
 
 WEEKS_PER_YEAR = 52
 DAYS_PER_WEEK = 7
@@ -96,7 +96,7 @@ class AllianceModel(mesa.Model):
         for event in events:
             apply_event(self, event)
         if self.weeks_cut:
-            self.check_supply()
+            supply.check(self)
         # Only dates and events switch alliances on, so trust in a new pledge starts here.
         if events or new_year:
             for tie, pledger, protege in self.net.pledges:
@@ -108,7 +108,7 @@ class AllianceModel(mesa.Model):
             self.fight(war)
         self.deliver_arms()
         if self.cut_off:
-            self.run_down_supply()
+            supply.run_down(self)
         self.relax_trust()
         self.week += 1
         self.records.append(metrics.record_step(self))
@@ -310,7 +310,7 @@ class AllianceModel(mesa.Model):
         """Stop a war by ``ceasefire`` or ``capitulation`` (of ``loser``, on ``day`` of the week).
 
         Pledges that were due and not honoured count as broken. An authority that capitulates
-        dissolves (:meth:`dissolve`).
+        dissolves (:func:`sim.model.supply.dissolve`).
         """
         war.end = self.week
         war.outcome = how
@@ -330,7 +330,7 @@ class AllianceModel(mesa.Model):
         else:
             self.note(loser, how, war, "", f"day {day}" if day else detail)
             if self.world.states[loser].kind == "authority":
-                self.dissolve(loser)
+                supply.dissolve(self, loser)
 
     def carry_out(self) -> None:
         """Carry out the week's choices, score pledges, then end wars both sides settle."""
@@ -511,46 +511,6 @@ class AllianceModel(mesa.Model):
                     max(0.0, war.strength[member] - share * lost / max(full, 1e-9)),
                 )
         return after
-
-    def check_supply(self) -> None:
-        """Mark who is cut off this week: an actor none of whose supply routes is in force.
-
-        A route is a transit tie, or a border tie while open; a blockade suspends or cuts it.
-        """
-        for actor in self.weeks_cut:
-            routes = self.world.states[actor].supplied_via
-            cut = not any(self._route_open(route) for route in routes)
-            if cut and actor not in self.cut_off:
-                self.cut_off.add(actor)
-                self.note(actor, "cut_off", None, detail=", ".join(routes))
-            elif not cut and actor in self.cut_off:
-                self.cut_off.discard(actor)
-                self.weeks_cut[actor] = 0
-                self.supply[actor] = 1.0
-                self.note(actor, "resupplied", None)
-
-    def _route_open(self, route: str) -> bool:
-        tie = self.net.ties[route]
-        return self.net.status[route] == "active" and not (
-            isinstance(tie, BorderTie) and not tie.open
-        )
-
-    def run_down_supply(self) -> None:
-        """A week cut off runs an actor's supplies down (:func:`sim.model.rules.supply_factor`)."""
-        for actor in sorted(self.cut_off):
-            self.weeks_cut[actor] += 1
-            self.supply[actor] = rules.supply_factor(
-                self.weeks_cut[actor], self.param("supply_half_life")
-            )
-
-    def dissolve(self, actor: str) -> None:
-        """End an authority that gave up its theatre: cut every tie it has, in force or to come."""
-        self.dissolved.add(actor)
-        for tie_id, tie in self.net.ties.items():
-            if actor in (tie.source, tie.target) and self.net.status[tie_id] != "ended":
-                self.net.set_status(tie_id, "cut", "dissolved", reindex=False)
-        self.net.reindex()
-        self.note(actor, "dissolved", None)
 
     def sanction(self, state: str, target: str | None) -> None:
         """Suspend ``state``'s economic and arms ties to ``target``."""
