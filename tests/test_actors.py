@@ -245,3 +245,20 @@ def test_the_account_tells_the_blockade_the_day_of_the_collapse_and_the_dissolut
 def test_ties_ended_by_a_dissolution_are_marked_as_an_outcome_of_war_not_a_scripted_event() -> None:
     assert reason_group("dissolved") == reason_group("war") == "war"
     assert reason_group("tie_suspend") == "event"
+
+
+def test_a_dissolved_authority_is_not_attacked_again() -> None:
+    events = [
+        TieChange(step=0, kind="tie_suspend", tie=CORRIDOR),
+        *(
+            Offensive(
+                step=week, kind="offensive", attacker="Azerbaijan", defender=NKR, theatre="karabakh"
+            )
+            for week in (30, 35)
+        ),
+    ]
+    model = AllianceModel(WORLD, year=2023, events=events, rng=0)
+    for _ in range(40):
+        model.step()
+    assert NKR in model.dissolved and model.wars[0].outcome == "capitulation"
+    assert len(model.wars) == 1

@@ -34,6 +34,8 @@ def apply_event(model: AllianceModel, event: Event) -> None:
     """Apply one scheduled event to the model and log it."""
     match event:
         case Offensive():
+            if model.dissolved & {event.attacker, event.defender}:
+                return  # an actor that has dissolved no longer fights
             if not any(
                 w.theatre == event.theatre
                 and {event.attacker, event.defender} <= {*w.attackers, *w.defenders}
@@ -42,6 +44,8 @@ def apply_event(model: AllianceModel, event: Event) -> None:
                 model.start_war(event.attacker, event.defender, event.theatre)
             return
         case Mobilise():
+            if model.dissolved & {event.state, event.target}:
+                return
             model.crises.append(Crisis(event.state, event.target, event.theatre, model.week))
             model.note(event.state, "mobilise", model.crises[-1], event.target)
             return
