@@ -23,6 +23,7 @@ from sim.presentation.hub import (
     decision_words,
     option_words,
 )
+from sim.schema.limits import CLASS_IDLE_HOURS
 
 WAR = "war:Azerbaijan-Armenia@karabakh"
 
@@ -61,6 +62,22 @@ def test_a_bad_code_is_one_line() -> None:
     with pytest.raises(HubError) as refused:
         Hub().get("zzzz")
     assert one_line(refused) == "no class has the code 'ZZZZ'; check it on the projector"
+
+
+def test_a_class_idle_for_hours_gives_up_its_place_to_a_new_one() -> None:
+    hub = Hub(limit=2)
+    idle, busy = hub.open(classroom()), hub.open(classroom())
+    ani = idle.join("Ani", "Armenia")
+    idle.touched -= CLASS_IDLE_HOURS * 3600 + 1  # nothing changed in the idle class since then
+    with pytest.raises(HubError, match="students per state"):
+        hub.open(classroom(), team_size=0)  # refused: the idle class stays open
+    assert hub.get(idle.code) is idle
+    third = hub.open(classroom())
+    assert hub.get(busy.code) is busy and hub.get(third.code) is third
+    with pytest.raises(HubError, match="no class has the code"):
+        hub.get(idle.code)
+    with pytest.raises(HubError, match="the teacher has closed this class"):
+        idle.for_student(ani)
 
 
 def test_the_hub_holds_a_bounded_number_of_sessions() -> None:

@@ -28,6 +28,7 @@ from sim.presentation.account import outcome_summary
 from sim.presentation.debrief import Debrief, debrief
 from sim.presentation.live_plot import stored_from_model
 from sim.schema.limits import (
+    CLASS_IDLE_HOURS,
     MAX_CLASS_SESSIONS,
     MAX_CLASS_STUDENTS,
     MAX_DEBRIEF_REPLICATES,
@@ -175,6 +176,8 @@ class ClassSession:
     auto_advance: bool = True
     closed: bool = False
     week_started: float = field(default_factory=time.monotonic)
+    #: When anything last changed (``time.monotonic``): an idle class may give up its place.
+    touched: float = field(default_factory=time.monotonic)
     #: Counts every change, so a page can tell that it has something new to show.
     version: int = 0
     lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
@@ -425,6 +428,7 @@ class ClassSession:
 
     def _changed(self) -> None:
         self.version += 1
+        self.touched = time.monotonic()
 
 
 class Hub:
@@ -451,16 +455,28 @@ class Hub:
             seconds_per_week: The timer (None: none).
             replicates: Model runs for the debrief.
 
+        A hub at its limit first closes the classes idle for :data:`CLASS_IDLE_HOURS`.
+
         Raises:
-            HubError: the hub holds its limit of sessions, or a setting is out of range.
+            HubError: the hub holds its limit of sessions, none of them idle, or a setting is
+                out of range.
         """
         with self._lock:
+            idle: list[ClassSession] = []
             if len(self._sessions) >= self.limit:
+                since = time.monotonic() - CLASS_IDLE_HOURS * 3600
+                idle = [s for s in self._sessions.values() if s.touched < since]
+            if len(self._sessions) - len(idle) >= self.limit:
                 raise HubError(f"{self.limit} classes are open already; close one first")
             code = self._new_code()
-            session = ClassSession(code, loaded, team_size, seconds_per_week, replicates)
-            self._sessions[code] = session
-            return session
+            # Built before any idle class is dropped: bad settings leave the hub as it was.
+            opened = ClassSession(code, loaded, team_size, seconds_per_week, replicates)
+            for session in idle:
+                del self._sessions[session.code]
+            self._sessions[code] = opened
+        for session in idle:
+            _mark_closed(session)
+        return opened
 
     def get(self, code: str) -> ClassSession:
         """The session with this join code (typed in any case, spaces ignored).
@@ -479,15 +495,20 @@ class Hub:
         with self._lock:
             session = self._sessions.pop(code, None)
         if session is not None:
-            with session.lock:
-                session.closed = True
-                session._changed()
+            _mark_closed(session)
 
     def _new_code(self) -> str:
         while True:
             code = "".join(secrets.choice(CODE_LETTERS) for _ in range(CODE_LENGTH))
             if code not in self._sessions:
                 return code
+
+
+def _mark_closed(session: ClassSession) -> None:
+    """Tell a session's pages that it is closed (after it has left the hub's registry)."""
+    with session.lock:
+        session.closed = True
+        session._changed()
 
 
 #: The hub of this server: every page of every browser finds its class here.

@@ -35,6 +35,9 @@ MAX_RETRIES = 100
 MAX_CHUNKS = 100_000
 #: Class sessions a classroom hub holds open at once (each holds a model and its history).
 MAX_CLASS_SESSIONS = 20
+#: Hours without any change after which a class session gives up its place to a new class
+#: (a teacher who never pressed Close does not keep the hub full for ever).
+CLASS_IDLE_HOURS = 12
 #: Students who may join one class session.
 MAX_CLASS_STUDENTS = 60
 #: Students who may share one state as a team.
