@@ -313,6 +313,42 @@ def test_the_debrief_sets_the_class_against_the_model_runs() -> None:
     assert less == 0
 
 
+def test_the_debriefs_model_runs_hold_no_lock_and_follow_a_class_that_moved_on(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    s = session(replicates=3)
+    s.join("Ani", "Armenia")
+    s.advance()
+    asked: list[int] = []
+    free: list[bool] = []
+    real = hub_module.model_runs
+
+    def runs(loaded: LoadedScenario, weeks: int, replicates: int) -> list[Any]:
+        asked.append(weeks)
+        # Another page (another thread) can take the session's lock meanwhile ...
+        got: list[bool] = []
+
+        def take_the_lock() -> None:
+            got.append(s.lock.acquire(timeout=5))
+            if got[-1]:
+                s.lock.release()
+
+        other = threading.Thread(target=take_the_lock)
+        other.start()
+        other.join()
+        free.append(got == [True])
+        if len(asked) == 1:  # ... and move the class on to the next week
+            mover = threading.Thread(target=s.advance, daemon=True)
+            mover.start()
+            mover.join(timeout=5)
+        return real(loaded, weeks, replicates)
+
+    monkeypatch.setattr(hub_module, "model_runs", runs)
+    report = s.debrief()
+    assert asked == [1, 2] and free == [True, True]
+    assert report.weeks == 2 and s.debrief() is report
+
+
 # --- the command -------------------------------------------------------------------------------
 def fake_server(monkeypatch: pytest.MonkeyPatch) -> list[tuple[list[str], dict[str, str]]]:
     """Record the Solara server the command would start instead of starting it."""

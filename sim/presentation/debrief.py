@@ -98,6 +98,7 @@ def debrief(
     held: Sequence[str],
     history: Sequence[Pick],
     replicates: int,
+    runs: Sequence[AllianceModel] | None = None,
 ) -> Debrief:
     """Compare a class's run with ``replicates`` runs of the model's own agents.
 
@@ -107,6 +108,7 @@ def debrief(
         held: The states students held.
         history: The class's picks (for the actions of the held states).
         replicates: How many runs of the model's agents.
+        runs: Those runs, if already made (:func:`model_runs` for the weeks played).
 
     Returns:
         The outcomes: whether there was a war, weeks at war, ceasefire, capitulation, ground
@@ -114,7 +116,8 @@ def debrief(
         state outside the fighting intervened, and in how many weeks each held state took
         each logged action the class picked for it.
     """
-    runs = model_runs(loaded, played.week, replicates)
+    if runs is None:
+        runs = model_runs(loaded, played.week, replicates)
     mine, theirs = summarise_run(played), [summarise_run(m) for m in runs]
     for summary in (mine, *theirs):
         summary["war"] = summary["wars"] != 0

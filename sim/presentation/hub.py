@@ -25,7 +25,7 @@ from sim.model.conflict import War
 from sim.model.model import AllianceModel
 from sim.model.rules import logit_probabilities
 from sim.presentation.account import outcome_summary
-from sim.presentation.debrief import Debrief, debrief
+from sim.presentation.debrief import Debrief, debrief, model_runs
 from sim.presentation.live_plot import stored_from_model
 from sim.schema.limits import (
     CLASS_IDLE_HOURS,
@@ -416,15 +416,25 @@ class ClassSession:
     def debrief(self) -> Debrief:
         """The class's run against the model's own agents over the weeks played so far.
 
-        Kept until the week or the held states change: the model's runs take a moment.
+        Kept until the week or the held states change. The model's runs, which take a moment,
+        are made outside the session's lock, so the class's pages are not held up meanwhile; if
+        the class moved on to another week during them, they are made again for that week.
         """
-        with self.lock:
-            held = sorted(self.held())
-            key = (self.model.week, tuple(held))
-            if self._debrief is None or self._debrief[0] != key:
-                found = debrief(self.loaded, self.model, held, self.history, self.replicates)
-                self._debrief = (key, found)
-            return self._debrief[1]
+        while True:
+            with self.lock:
+                week = self.model.week
+                key = (week, tuple(sorted(self.held())))
+                if self._debrief is not None and self._debrief[0] == key:
+                    return self._debrief[1]
+            runs = model_runs(self.loaded, week, self.replicates)
+            with self.lock:
+                if self.model.week == week:  # weeks only advance, so this loop ends
+                    held = sorted(self.held())
+                    found = debrief(
+                        self.loaded, self.model, held, self.history, self.replicates, runs
+                    )
+                    self._debrief = ((week, tuple(held)), found)
+                    return found
 
     def _changed(self) -> None:
         self.version += 1
