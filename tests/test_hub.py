@@ -9,10 +9,12 @@ from functools import cache
 from typing import Any
 
 import pytest
+import solara
 
 from sim.loading.builtin import builtin_scenarios
 from sim.loading.scenarios import LoadedScenario, load_scenario
 from sim.presentation import hub as hub_module
+from sim.presentation import hub_app
 from sim.presentation.cli import EXIT_BAD_INPUT, main
 from sim.presentation.debrief import Debrief, Outcome
 from sim.presentation.hub import (
@@ -347,6 +349,21 @@ def test_the_debriefs_model_runs_hold_no_lock_and_follow_a_class_that_moved_on(
     report = s.debrief()
     assert asked == [1, 2] and free == [True, True]
     assert report.weeks == 2 and s.debrief() is report
+
+
+def test_the_timer_keeps_time_with_only_a_students_page_open() -> None:
+    s = session(seconds_per_week=0.3)
+    key = s.join("Ani", "Armenia")
+    _, page = solara.render(hub_app.StudentClass(s, key, lambda: None), handle_error=False)
+    try:
+        waited = threading.Event()
+        for _ in range(100):  # up to 10 s on a busy machine; the timer needs 0.3-0.8 s
+            if s.model.week > 0:
+                break
+            waited.wait(0.1)
+        assert s.model.week > 0
+    finally:
+        page.close()
 
 
 # --- the command -------------------------------------------------------------------------------

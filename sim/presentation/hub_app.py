@@ -56,18 +56,18 @@ def Layout(children: list[solara.Element]) -> solara.Element:
     return solara.Column(children=[solara.Style(HUB_CSS), *children], style=style)
 
 
-def use_class_changes(session: ClassSession | None, *, tick: bool = False) -> None:
+def use_class_changes(session: ClassSession | None) -> None:
     """Render again when the class changes (another browser chose, the week advanced).
 
-    With ``tick`` (the teacher's page) it also runs the class's timer, and renders every
-    second while a timer runs so that the countdown moves.
+    It also runs the class's timer, so the timer keeps time while any page of the class is
+    open (the teacher's or a student's), and renders every second while a timer runs so that
+    the countdown moves.
     """
     _, set_seen = solara.use_state((-1, -1))
 
     def watch(cancel: threading.Event) -> None:
         while session is not None and not cancel.wait(POLL_SECONDS):
-            if tick:
-                session.tick()
+            session.tick()
             left = session.seconds_left()
             set_seen((session.version, -1 if left is None else int(left)))
 
@@ -170,7 +170,7 @@ def network_picture(session: ClassSession) -> Option:
 @solara.component
 def TeacherClass(session: ClassSession, on_close: Callable[[], None]) -> None:
     """The teacher's view: the code, the clock and its controls, the network, the choices."""
-    use_class_changes(session, tick=True)
+    use_class_changes(session)
     view = session.for_teacher()
     picture = solara.use_memo(lambda: network_picture(session), [session, view.week])
 
