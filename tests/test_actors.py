@@ -262,3 +262,14 @@ def test_a_dissolved_authority_is_not_attacked_again() -> None:
         model.step()
     assert NKR in model.dissolved and model.wars[0].outcome == "capitulation"
     assert len(model.wars) == 1
+
+
+def test_a_world_may_be_built_on_a_file_beside_it_built_on_another(tmp_path: Path) -> None:
+    write(tmp_path / "first.toml", '[meta]\nname = "first"\nbase = "south_caucasus_nkr"\n')
+    (tmp_path / "sub").mkdir()
+    path = write(
+        tmp_path / "sub" / "second.toml", '[meta]\nname = "second"\nbase = "../first.toml"\n'
+    )
+    world = load_world(path)
+    assert world.meta.name == "second" and NKR in world.states
+    assert world.model_dump(exclude={"meta"}) == WORLD.model_dump(exclude={"meta"})
