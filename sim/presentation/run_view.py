@@ -175,21 +175,27 @@ def Main(
         max=3.0,
         step=0.1,
     )
+    # Keys, not places, tie what follows to the widgets already in the browser: the lines
+    # below come and go with a click, and without keys the run's pictures, account and
+    # comparison would take new places and be built anew (new widgets, new charts) twice a
+    # click, once when the run goes stale and once when the new one is ready.
     if result.state == solara.ResultState.ERROR:
-        solara.v.Alert(type="error", children=[f"{name}: could not run: {result.error}"])
+        failed = f"{name}: could not run: {result.error}"
+        solara.v.Alert(type="error", children=[failed]).key("error")
     elif not fresh:
         solara.v.Html(
             tag="p",
             class_="computing",
             children=[f"Working out week {weeks} with these settings… (dimmed: the previous run)"],
-        )
+        ).key("working")
     if view is not None:
         # The run's own settings as the address writes them: one can check that they are the
         # controls' (the browser tests do).
-        Shown(view, fresh, settings_query(name, loaded, settings, weeks, run) if fresh else "")
+        query = settings_query(name, loaded, settings, weeks, run) if fresh else ""
+        Shown(view, fresh, query).key("shown")
     if fresh and view is not None:
-        Downloads(view, name)
-    Comparison(loaded, applied)
+        Downloads(view, name).key("downloads")
+    Comparison(loaded, applied).key("comparison")
 
 
 def data_link(data: bytes, mime: str) -> str:
