@@ -45,6 +45,12 @@ def settle(rc: solara.RenderContext, done: Callable[[str], bool], timeout: float
         time.sleep(0.01)
 
 
+@pytest.fixture(params=["default", "fast"], autouse=True)
+def renderer(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Reacton's default renderer, and the one ``alliance-sim app`` serves with."""
+    monkeypatch.setenv("REACTON_FAST", "1" if request.param == "fast" else "0")
+
+
 def charts(rc: solara.RenderContext) -> list[EchartsWidget]:
     return list(rc.find(EchartsWidget).widgets)
 
