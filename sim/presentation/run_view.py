@@ -52,10 +52,44 @@ KEY = (
 )
 
 
-def run_to(loaded: LoadedScenario, weeks: int, replicate: int = 0) -> AllianceModel:
-    """A fresh model of one replicate stepped ``weeks`` weeks (same seed, same run)."""
-    model = new_model(loaded, replicate)
-    for _ in range(weeks):
+class KeptRun:
+    """The model of the last run a page worked out, to step on from rather than replay.
+
+    A later week of the same run (the very scenario object and replicate) steps the kept
+    model on from its week: the same steps from the same state as a replay from week 0, so
+    the same run, and a click late in a long scenario costs a week, not the whole run. A job
+    takes the model (under a lock) and keeps it again once it has read it, so two jobs never
+    step one model; a job that finds none, or one of another run or of a later week, starts
+    afresh.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._kept: tuple[LoadedScenario, int, int, AllianceModel] | None = None
+
+    def take(self, loaded: LoadedScenario, replicate: int, weeks: int) -> tuple[AllianceModel, int]:
+        """The kept model and its week if it is of this run and not past ``weeks``; or a new one."""
+        with self._lock:
+            kept, self._kept = self._kept, None
+        if kept is not None and kept[0] is loaded and kept[1] == replicate and kept[2] <= weeks:
+            return kept[3], kept[2]
+        return new_model(loaded, replicate), 0
+
+    def keep(self, loaded: LoadedScenario, replicate: int, week: int, model: AllianceModel) -> None:
+        """Keep ``model``, a run of ``loaded`` stepped to ``week``, for the next job."""
+        with self._lock:
+            self._kept = (loaded, replicate, week, model)
+
+
+def run_to(
+    loaded: LoadedScenario, weeks: int, replicate: int = 0, kept: KeptRun | None = None
+) -> AllianceModel:
+    """One replicate stepped to week ``weeks`` (same seed, same run), from ``kept`` if it can.
+
+    The caller gives the model back to ``kept`` (:meth:`KeptRun.keep`) once it has read it.
+    """
+    model, week = kept.take(loaded, replicate, weeks) if kept else (new_model(loaded, replicate), 0)
+    for _ in range(week, weeks):
         model.step()
     return model
 
@@ -87,9 +121,13 @@ class View:
         return self.applied is applied and (self.replicate, self.week) == (replicate, week)
 
 
-def work_out(applied: LoadedScenario, replicate: int, week: int, cancel: threading.Event) -> View:
+def work_out(
+    applied: LoadedScenario, replicate: int, week: int, cancel: threading.Event, kept: KeptRun
+) -> View:
     """Run, tell and draw one run; give up as soon as the page has moved on."""
-    stored = stored_from_model(applied, run_to(applied, week, replicate), replicate)
+    model = run_to(applied, week, replicate, kept)
+    stored = stored_from_model(applied, model, replicate)
+    kept.keep(applied, replicate, week, model)  # read: the next job may step it on
     lines = outcome_summary(applied, stored)
     if cancel.is_set():
         raise CancelledError()
@@ -118,8 +156,10 @@ def Main(
     playing = solara.use_reactive(False)
     pause = solara.use_reactive(1.0)
 
+    kept = solara.use_memo(KeptRun, [])
+
     def job(cancel: threading.Event) -> View | None:
-        return None if applied is None else work_out(applied, run, weeks, cancel)
+        return None if applied is None else work_out(applied, run, weeks, cancel, kept)
 
     result = solara.use_thread(job, [applied, run, weeks], intrusive_cancel=False)
     view = result.value
