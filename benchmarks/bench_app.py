@@ -408,26 +408,45 @@ def session_clicks(sessions: int, rounds: int) -> dict[str, float]:
 
     Solara's test renderer (``solara.render``) builds each page as the server does for a tab,
     without a browser or websocket; each session then clicks "Step one week" once per round,
-    round after round, and each click is timed to the end of its render. The memory is this
-    process's resident set: before, with every page open, and at the end.
+    round after round, and each click is timed until the page shows the new week's run (a
+    page that works its run out in a thread marks it ``fresh`` with its address), or to the
+    end of the click's render on a page without the marks. The memory is this process's
+    resident set: before, with every page open, and at the end. ``REACTON_FAST=1`` in the
+    environment gives the renderer ``alliance-sim app`` serves with.
     """
     import ipyvuetify as v
     import solara
+    from solara.routing import Router, router_context
 
     from sim.presentation.app import Page
+
+    @solara.component
+    def Routed() -> None:  # the page sets its address: it needs a router, as the server gives
+        location = solara.use_reactive("/")
+        router_context.provide(Router(location.value, [], location.set))
+        Page()
 
     me = psutil.Process()
     rss = [me.memory_info().rss]
     start = time.perf_counter()
-    pages = [solara.render(Page(), handle_error=False)[1] for _ in range(sessions)]
+    pages = [solara.render(Routed(), handle_error=False)[1] for _ in range(sessions)]
     opened = time.perf_counter() - start
     rss.append(me.memory_info().rss)
     buttons = [page.find(v.Btn, children=["Step one week"]).widget for page in pages]
+
+    def shown(page: Any, week: int) -> bool:
+        runs = [w for w in page.find(v.Html, tag="div").widgets if w.class_ in ("fresh", "stale")]
+        return not runs or (
+            runs[0].class_ == "fresh" and f"week={week}" in runs[0].attributes["data-query"]
+        )
+
     ms = []
-    for _ in range(rounds):
-        for button in buttons:
+    for week in range(1, rounds + 1):
+        for page, button in zip(pages, buttons, strict=True):
             start = time.perf_counter()
             button.click()
+            while not shown(page, week):
+                time.sleep(0.001)
             ms.append(1000 * (time.perf_counter() - start))
     rss.append(me.memory_info().rss)
     return {
