@@ -150,12 +150,12 @@ def Main(
     sc = loaded.scenario
     # A setting the scenario file could not hold either is one line on the page, as a file is.
     applied, refused = solara.use_memo(lambda: checked(loaded, settings), [loaded, settings])
-    # The page keeps the week, not the model: a moved slider replays the what-if to the same
-    # week from the same seed, so the class sees the change at the moment they are looking at.
+    # The page keeps the week: a moved slider replays the what-if to the same week from the
+    # same seed, so the class sees the change at the moment they are looking at. (The model of
+    # the last run is kept only to step it on to a later week of the same run.)
     weeks, run = min(week.value, sc.steps), replicate.value
     playing = solara.use_reactive(False)
     pause = solara.use_reactive(1.0)
-
     kept = solara.use_memo(KeptRun, [])
 
     def job(cancel: threading.Event) -> View | None:
