@@ -83,33 +83,53 @@ window.__until = (check) => new Promise((resolve) => {
       {subtree: true, childList: true, characterData: true, attributes: true});
   }
 });
+window.__ran = (expect) => {
+  if (!document.querySelector('[data-query]')) return true;
+  const fresh = document.querySelector('.fresh[data-query]');
+  if (!fresh || document.querySelector('.stale')) return false;
+  const query = new URLSearchParams(fresh.dataset.query);
+  return Object.entries(expect).every(([key, want]) => {
+    const have = query.get(key) ?? '';
+    return typeof want === 'number' ? Math.abs(parseFloat(have) - want) < 1e-6 : have === want;
+  });
+};
 """
 SLIDER_LABEL = "Turkey → Azerbaijan"
 #: The switch of Israel's arms: "… arms deliveries: ON" now (on = it happens), "… arms cut"
 #: before; a click turns the deliveries off either way.
 SWITCHES = ("Israel → Azerbaijan arms deliveries", "Israel → Azerbaijan arms cut")
-#: The page shows the run of the controls' settings: a page that marks a run being worked out
-#: (``data-query`` on its run, class ``stale`` while it is not the controls' own) must have
-#: finished it; a page without the marks shows its results when it shows the controls.
-FRESH = (
-    "(!document.querySelector('[data-query]') || "
-    "(document.querySelector('.fresh') && !document.querySelector('.stale')))"
-)
+#: The tie ids of the slider's and the switch's arms ties, as the page's address names them.
+SLIDER_TIE, SWITCH_TIE = "arms.tur_aze_arms", "arms.isr_aze_arms"
 
 
-def heading(week: int, steps: int = 8) -> str:
-    """A check that the page says it is at ``week``."""
-    return f"document.body.innerText.includes('Week {week} of {steps}') && {FRESH}"
+def ran(expect: dict[str, str | float]) -> str:
+    """A check that the page shows the run of the controls' settings, and that run's address
+    has these values (``""``: not in the address, the scenario's own; a number: that number).
+
+    A page that marks its run (``data-query`` on it, class ``stale`` while it is not the
+    controls' own, ``fresh`` once it is) must show a fresh run of exactly these settings: a
+    check on the heading or a label alone passes on the page of a moment between two
+    messages, the new heading beside the previous run not yet marked stale. A page without
+    the marks (an older app) shows its results when it shows the controls.
+    """
+    return f"window.__ran({json.dumps(expect)})"
+
+
+def heading(week: int, steps: int = 8, **expect: str | float) -> str:
+    """A check that the page says it is at ``week`` and shows that week's run."""
+    run = ran({"week": str(week) if week else "", **expect})
+    return f"document.body.innerText.includes('Week {week} of {steps}') && {run}"
 
 
 def israel_supplies(yes: bool) -> str:
-    """A check on the outcome list: Israel supplied arms (or not)."""
+    """A check on the outcome list of the run with Israel's arms on (or off): Israel supplied
+    arms (or not)."""
     found = (
         "[...document.querySelectorAll('li')].some(li => (li.innerText.startsWith('Israel ')"
         " && li.innerText.includes('supplied arms')) || (li.innerText.startsWith('Arms "
         "delivered') && li.innerText.includes('Israel')))"
     )
-    return f"{FRESH} && " + (found if yes else f"!{found}")
+    return f"{ran({SWITCH_TIE: '' if yes else '0.0'})} && " + (found if yes else f"!{found}")
 
 
 def free_port() -> int:
@@ -234,7 +254,8 @@ async def lesson(
     await slider.focus()
     for value in ("0.95", "0.90", "0.85"):
         await pause()
-        label = f"document.body.innerText.includes('{SLIDER_LABEL}: {value}×') && {FRESH}"
+        shown = f"document.body.innerText.includes('{SLIDER_LABEL}: {value}×')"
+        label = f"{shown} && {ran({SLIDER_TIE: float(value)})}"
         out["slider"].append(await timed(page, lambda: page.keyboard.press("ArrowLeft"), label))
     switch = page.get_by_label(SWITCHES[0]).or_(page.get_by_label(SWITCHES[1]))
     for cut in (True, False):
@@ -245,7 +266,8 @@ async def lesson(
     out["run to the end"].append(await timed(page, run.click, heading(8)))
     await pause()
     reset = page.get_by_role("button", name="Reset")
-    out["step"].append(await timed(page, reset.click, heading(0)))
+    back = heading(0, **{SLIDER_TIE: "", SWITCH_TIE: ""})
+    out["step"].append(await timed(page, reset.click, back))
     await pause()
     out["step"].append(await timed(page, step.click, heading(1)))
     await pause()
@@ -386,26 +408,45 @@ def session_clicks(sessions: int, rounds: int) -> dict[str, float]:
 
     Solara's test renderer (``solara.render``) builds each page as the server does for a tab,
     without a browser or websocket; each session then clicks "Step one week" once per round,
-    round after round, and each click is timed to the end of its render. The memory is this
-    process's resident set: before, with every page open, and at the end.
+    round after round, and each click is timed until the page shows the new week's run (a
+    page that works its run out in a thread marks it ``fresh`` with its address), or to the
+    end of the click's render on a page without the marks. The memory is this process's
+    resident set: before, with every page open, and at the end. ``REACTON_FAST=1`` in the
+    environment gives the renderer ``alliance-sim app`` serves with.
     """
     import ipyvuetify as v
     import solara
+    from solara.routing import Router, router_context
 
     from sim.presentation.app import Page
+
+    @solara.component
+    def Routed() -> None:  # the page sets its address: it needs a router, as the server gives
+        location = solara.use_reactive("/")
+        router_context.provide(Router(location.value, [], location.set))
+        Page()
 
     me = psutil.Process()
     rss = [me.memory_info().rss]
     start = time.perf_counter()
-    pages = [solara.render(Page(), handle_error=False)[1] for _ in range(sessions)]
+    pages = [solara.render(Routed(), handle_error=False)[1] for _ in range(sessions)]
     opened = time.perf_counter() - start
     rss.append(me.memory_info().rss)
     buttons = [page.find(v.Btn, children=["Step one week"]).widget for page in pages]
+
+    def shown(page: Any, week: int) -> bool:
+        runs = [w for w in page.find(v.Html, tag="div").widgets if w.class_ in ("fresh", "stale")]
+        return not runs or (
+            runs[0].class_ == "fresh" and f"week={week}" in runs[0].attributes["data-query"]
+        )
+
     ms = []
-    for _ in range(rounds):
-        for button in buttons:
+    for week in range(1, rounds + 1):
+        for page, button in zip(pages, buttons, strict=True):
             start = time.perf_counter()
             button.click()
+            while not shown(page, week):
+                time.sleep(0.001)
             ms.append(1000 * (time.perf_counter() - start))
     rss.append(me.memory_info().rss)
     return {

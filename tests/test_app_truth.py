@@ -30,7 +30,7 @@ from sim.presentation.classroom import (
 )
 from sim.presentation.cli import main
 from sim.presentation.plot_base import Stored
-from sim.presentation.run_view import run_to
+from sim.presentation.run_view import KeptRun, run_to
 from sim.presentation.share import read_query, settings_query, tables_zip, what_if_toml
 from sim.schema.columns import CONTROL, column
 
@@ -189,3 +189,27 @@ def test_every_scenario_downloads_as_itself(name: str, tmp_path: Path) -> None:
     file.write_text(what_if_toml(loaded, 0), encoding="utf-8")
     again = load_scenario(file)
     assert again.scenario == loaded.scenario and again.world == loaded.world
+
+
+@pytest.mark.parametrize("name", ["classroom", "karabakh_2020", "south_caucasus_history"])
+def test_a_run_stepped_on_is_the_run_replayed(name: str) -> None:
+    """The page steps its kept model on to a later week: the very run a replay gives."""
+    loaded = load_scenario(BUILTIN[name])
+    applied = apply_settings(loaded, default_settings(loaded))
+    weeks = min(loaded.scenario.steps, 30)
+    kept = KeptRun()
+    early = run_to(applied, weeks // 3, 1, kept)
+    kept.keep(applied, 1, weeks // 3, early)
+    later = run_to(applied, weeks, 1, kept)
+    assert later is early  # stepped on, not replayed
+    replayed = run_to(applied, weeks, 1)
+    on, again = stored_from_model(applied, later, 1), stored_from_model(applied, replayed, 1)
+    for table in ("steps", "summary", "actions", "network"):
+        pd.testing.assert_frame_equal(getattr(on, table), getattr(again, table))
+    kept.keep(applied, 1, weeks, later)
+    # An earlier week, another run or other settings (even equal ones) start afresh.
+    assert run_to(applied, weeks - 1, 1, kept) is not later
+    kept.keep(applied, 1, weeks, later)
+    assert run_to(applied, weeks, 0, kept) is not later
+    kept.keep(applied, 1, weeks, later)
+    assert run_to(dataclasses.replace(applied), weeks, 1, kept) is not later

@@ -112,12 +112,19 @@ def Page() -> None:
     """The whole page: scenario, Info and controls at the side; run, pictures and outcome."""
     solara.Style(CSS)
     solara.Title("alliance-sim classroom")
-    builtin = builtin_scenarios()
+    builtin = solara.use_memo(builtin_scenarios, [])
     router = solara.use_router()
     initial = solara.use_memo(lambda: first_page(router.search, builtin), [])
     # The scenario, its settings and the error line change together, in one update: a render
     # between two updates would apply one scenario's settings to another's world.
     shown = solara.use_reactive(initial)
+    # The same field references at every render: a child given the same arguments as before
+    # is not rendered again (a new reference never equals the last), so a step leaves the
+    # controls alone, and the address following the page renders neither them nor the run.
+    settings, week, replicate = solara.use_memo(
+        lambda: (Ref(shown.fields.settings), Ref(shown.fields.week), Ref(shown.fields.replicate)),
+        [],
+    )
     path_text = solara.use_reactive("")
     now = shown.value
 
@@ -166,13 +173,13 @@ def Page() -> None:
                 # solara.Error fails with this ipyvuetify (its text= flag); the plain Alert works.
                 solara.v.Alert(type="error", children=[now.error])
             Info()
-            Levers(now.loaded, Ref(shown.fields.settings))
+            Levers(now.loaded, settings)
         # A new scenario gets a new Main (keyed by the load): its run starts afresh.
         Main(
             now.loaded,
             now.settings,
-            Ref(shown.fields.week),
-            Ref(shown.fields.replicate),
+            week,
+            replicate,
             lambda: shown.set(shown.value.reset()),
             now.name or now.loaded.path.stem,
         ).key(f"load-{now.load}")

@@ -323,7 +323,11 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 def cmd_app(args: argparse.Namespace) -> int:
     """Serve the classroom app (sim/presentation/app.py, on Solara) until Ctrl+C."""
-    return serve("app.py", args.host, args.port, "alliance-sim app: open http://{}/")
+    # Reacton's own opt-in renderer (reacton 1.11) skips the parts of a page whose arguments
+    # and state did not change, where the default one walks the whole page at every update:
+    # the server's work per click about halves (benchmarks/README.md, bench_app.py).
+    env = {"REACTON_FAST": "1"}
+    return serve("app.py", args.host, args.port, "alliance-sim app: open http://{}/", env)
 
 
 def cmd_hub(args: argparse.Namespace) -> int:

@@ -52,10 +52,44 @@ KEY = (
 )
 
 
-def run_to(loaded: LoadedScenario, weeks: int, replicate: int = 0) -> AllianceModel:
-    """A fresh model of one replicate stepped ``weeks`` weeks (same seed, same run)."""
-    model = new_model(loaded, replicate)
-    for _ in range(weeks):
+class KeptRun:
+    """The model of the last run a page worked out, to step on from rather than replay.
+
+    A later week of the same run (the very scenario object and replicate) steps the kept
+    model on from its week: the same steps from the same state as a replay from week 0, so
+    the same run, and a click late in a long scenario costs a week, not the whole run. A job
+    takes the model (under a lock) and keeps it again once it has read it, so two jobs never
+    step one model; a job that finds none, or one of another run or of a later week, starts
+    afresh.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._kept: tuple[LoadedScenario, int, int, AllianceModel] | None = None
+
+    def take(self, loaded: LoadedScenario, replicate: int, weeks: int) -> tuple[AllianceModel, int]:
+        """The kept model and its week if it is of this run and not past ``weeks``; or a new one."""
+        with self._lock:
+            kept, self._kept = self._kept, None
+        if kept is not None and kept[0] is loaded and kept[1] == replicate and kept[2] <= weeks:
+            return kept[3], kept[2]
+        return new_model(loaded, replicate), 0
+
+    def keep(self, loaded: LoadedScenario, replicate: int, week: int, model: AllianceModel) -> None:
+        """Keep ``model``, a run of ``loaded`` stepped to ``week``, for the next job."""
+        with self._lock:
+            self._kept = (loaded, replicate, week, model)
+
+
+def run_to(
+    loaded: LoadedScenario, weeks: int, replicate: int = 0, kept: KeptRun | None = None
+) -> AllianceModel:
+    """One replicate stepped to week ``weeks`` (same seed, same run), from ``kept`` if it can.
+
+    The caller gives the model back to ``kept`` (:meth:`KeptRun.keep`) once it has read it.
+    """
+    model, week = kept.take(loaded, replicate, weeks) if kept else (new_model(loaded, replicate), 0)
+    for _ in range(week, weeks):
         model.step()
     return model
 
@@ -87,9 +121,13 @@ class View:
         return self.applied is applied and (self.replicate, self.week) == (replicate, week)
 
 
-def work_out(applied: LoadedScenario, replicate: int, week: int, cancel: threading.Event) -> View:
+def work_out(
+    applied: LoadedScenario, replicate: int, week: int, cancel: threading.Event, kept: KeptRun
+) -> View:
     """Run, tell and draw one run; give up as soon as the page has moved on."""
-    stored = stored_from_model(applied, run_to(applied, week, replicate), replicate)
+    model = run_to(applied, week, replicate, kept)
+    stored = stored_from_model(applied, model, replicate)
+    kept.keep(applied, replicate, week, model)  # read: the next job may step it on
     lines = outcome_summary(applied, stored)
     if cancel.is_set():
         raise CancelledError()
@@ -112,14 +150,16 @@ def Main(
     sc = loaded.scenario
     # A setting the scenario file could not hold either is one line on the page, as a file is.
     applied, refused = solara.use_memo(lambda: checked(loaded, settings), [loaded, settings])
-    # The page keeps the week, not the model: a moved slider replays the what-if to the same
-    # week from the same seed, so the class sees the change at the moment they are looking at.
+    # The page keeps the week: a moved slider replays the what-if to the same week from the
+    # same seed, so the class sees the change at the moment they are looking at. (The model of
+    # the last run is kept only to step it on to a later week of the same run.)
     weeks, run = min(week.value, sc.steps), replicate.value
     playing = solara.use_reactive(False)
     pause = solara.use_reactive(1.0)
+    kept = solara.use_memo(KeptRun, [])
 
     def job(cancel: threading.Event) -> View | None:
-        return None if applied is None else work_out(applied, run, weeks, cancel)
+        return None if applied is None else work_out(applied, run, weeks, cancel, kept)
 
     result = solara.use_thread(job, [applied, run, weeks], intrusive_cancel=False)
     view = result.value
@@ -175,21 +215,27 @@ def Main(
         max=3.0,
         step=0.1,
     )
+    # Keys, not places, tie what follows to the widgets already in the browser: the lines
+    # below come and go with a click, and without keys the run's pictures, account and
+    # comparison would take new places and be built anew (new widgets, new charts) twice a
+    # click, once when the run goes stale and once when the new one is ready.
     if result.state == solara.ResultState.ERROR:
-        solara.v.Alert(type="error", children=[f"{name}: could not run: {result.error}"])
+        failed = f"{name}: could not run: {result.error}"
+        solara.v.Alert(type="error", children=[failed]).key("error")
     elif not fresh:
         solara.v.Html(
             tag="p",
             class_="computing",
             children=[f"Working out week {weeks} with these settings… (dimmed: the previous run)"],
-        )
+        ).key("working")
     if view is not None:
         # The run's own settings as the address writes them: one can check that they are the
         # controls' (the browser tests do).
-        Shown(view, fresh, settings_query(name, loaded, settings, weeks, run) if fresh else "")
+        query = settings_query(name, loaded, settings, weeks, run) if fresh else ""
+        Shown(view, fresh, query).key("shown")
     if fresh and view is not None:
-        Downloads(view, name)
-    Comparison(loaded, applied)
+        Downloads(view, name).key("downloads")
+    Comparison(loaded, applied).key("comparison")
 
 
 def data_link(data: bytes, mime: str) -> str:
