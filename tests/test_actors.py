@@ -10,6 +10,7 @@ on another (``meta.base``).
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from pathlib import Path
 
@@ -23,8 +24,16 @@ from sim.loading.worlds import load_world, load_world_file, shipped_worlds
 from sim.model import rules
 from sim.model.model import DAYS_PER_WEEK, AllianceModel
 from sim.presentation.account import outcome_summary
+from sim.presentation.classroom import (
+    apply_settings,
+    default_settings,
+    event_switches,
+    switch_is_on,
+    with_switch,
+)
 from sim.presentation.live_plot import stored_from_model
 from sim.presentation.plot_base import reason_group
+from sim.presentation.share import read_query, settings_query, what_if_toml
 from sim.schema.errors import InputError
 from sim.schema.scenario import Offensive, TieChange
 from sim.schema.vocabulary import ACTIONS
@@ -273,3 +282,35 @@ def test_a_world_may_be_built_on_a_file_beside_it_built_on_another(tmp_path: Pat
     world = load_world(path)
     assert world.meta.name == "second" and NKR in world.states
     assert world.model_dump(exclude={"meta"}) == WORLD.model_dump(exclude={"meta"})
+
+
+# --- in the classroom: the blockade as a switch ----------------------------------------------
+def test_the_classroom_switch_of_a_supply_route_lifts_or_imposes_the_blockade() -> None:
+    loaded = load_scenario(ROOT / "scenarios" / "karabakh_2023.toml")
+    base = default_settings(loaded)
+    (route,) = [w for w in event_switches(loaded) if w.setting == "routes"]
+    assert (route.key, route.label) == (CORRIDOR, "Armenia → NKR supply route open")
+    assert not switch_is_on(base, route)  # the scenario blocks it in week 0
+    assert apply_settings(loaded, base).scenario.events == loaded.scenario.events
+    lifted = apply_settings(loaded, with_switch(base, route, True))
+    assert [e.kind for e in lifted.scenario.events] == ["offensive"]
+    model, _ = run_replicate(lifted, 0)
+    assert not any(r["action"] == "cut_off" for r in model.log)
+    # The link and the downloaded what-if carry the switch.
+    opened = with_switch(base, route, True)
+    query = settings_query("karabakh_2023", loaded, opened, 0, 0)
+    assert f"routes.{CORRIDOR}=on" in query
+    assert read_query(query, loaded).settings == opened
+    assert "tie_suspend" not in what_if_toml(lifted, 0)
+
+
+def test_a_supply_route_switched_off_blocks_it_from_week_0() -> None:
+    loaded = load_scenario(ROOT / "validation" / "collapse_2023_open.toml")
+    base = default_settings(loaded)
+    assert base.routes == {CORRIDOR: True}
+    blocked = apply_settings(loaded, dataclasses.replace(base, routes={CORRIDOR: False}))
+    first = blocked.scenario.events[0]
+    assert isinstance(first, TieChange)
+    assert (first.step, first.kind, first.tie) == (0, "tie_suspend", CORRIDOR)
+    with pytest.raises(InputError, match=r"routes\.nowhere: unknown supply route 'nowhere'"):
+        apply_settings(loaded, dataclasses.replace(base, routes={"nowhere": False}))

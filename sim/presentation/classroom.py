@@ -24,7 +24,7 @@ from sim.presentation.live_plot import live_figure, network_now, stored_from_mod
 from sim.presentation.uploads import open_scenario, open_upload, open_uploads
 from sim.schema.errors import InputError
 from sim.schema.scenario import Distraction, Event, TieChange
-from sim.schema.world import ArmsTie
+from sim.schema.world import ArmsTie, Tie
 
 __all__ = [
     "DISTRACTION_LEVEL",
@@ -46,6 +46,7 @@ __all__ = [
     "open_uploads",
     "outcome_summary",
     "stored_from_model",
+    "supply_routes",
     "switch_is_on",
     "with_switch",
 ]
@@ -55,8 +56,9 @@ __all__ = [
 DISTRACTION_LEVEL = 0.5
 #: Largest arms multiplier: three times the scenario's volume.
 MAX_ARMS_FACTOR = 3.0
-#: The settings an on/off switch sets: a state busy elsewhere, or an arms tie's deliveries.
-SwitchSetting = Literal["distracted", "arms"]
+#: The settings an on/off switch sets: a state busy elsewhere, an arms tie's deliveries, or an
+#: actor's supply route open.
+SwitchSetting = Literal["distracted", "arms", "routes"]
 
 
 @dataclass(frozen=True)
@@ -70,6 +72,8 @@ class Settings:
         arms: Per arms tie id, a multiplier (0-3) of the scenario's volume. 0 is no deliveries
             at all: the tie is cut in week 0 (a ``tie_cut`` event), as its switch turned off.
         distracted: Per state, whether it is busy elsewhere (a ``distraction`` event).
+        routes: Per supply route (a tie an actor's supplies come through), whether it is open;
+            closed is a blockade from week 0 (a ``tie_suspend`` event).
     """
 
     commitment: dict[str, float] = field(default_factory=dict)
@@ -77,6 +81,7 @@ class Settings:
     economic_weight: dict[str, float] = field(default_factory=dict)
     arms: dict[str, float] = field(default_factory=dict)
     distracted: dict[str, bool] = field(default_factory=dict)
+    routes: dict[str, bool] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -84,8 +89,8 @@ class Switch:
     """One on/off switch of the page.
 
     Attributes:
-        setting: The :class:`Settings` field it sets (``"distracted"`` or ``"arms"``).
-        key: The state or arms tie id it acts on, a key of that field.
+        setting: The :class:`Settings` field it sets (``"distracted"``, ``"arms"``, ``"routes"``).
+        key: The state, arms tie id or supply route id it acts on, a key of that field.
         label: What happens while it is on, in words (every switch: on = it happens).
     """
 
@@ -105,11 +110,12 @@ def arms_ties(loaded: LoadedScenario) -> list[ArmsTie]:
 
 
 def event_switches(loaded: LoadedScenario) -> list[Switch]:
-    """The on/off switches of a scenario's world: states busy elsewhere, arms deliveries.
+    """The on/off switches of a scenario's world: states busy elsewhere, arms, supply routes.
 
-    One switch per state of the world (in name order) and one per arms tie in force in the
-    scenario's year (in world order), so a switch never names a state or tie the world lacks.
-    Each label says what happens while the switch is on; every switch has that one sense.
+    One switch per state of the world (in name order), one per arms tie in force in the
+    scenario's year and one per supply route in force then (in world order), so a switch never
+    names a state or tie the world lacks. Each label says what happens while the switch is on;
+    every switch has that one sense.
     """
     busy = [
         Switch("distracted", state, f"{state} busy elsewhere")
@@ -119,13 +125,19 @@ def event_switches(loaded: LoadedScenario) -> list[Switch]:
         Switch("arms", tie.id, f"{tie.source} → {tie.target} arms deliveries")
         for tie in arms_ties(loaded)
     ]
-    return busy + arms
+    routes = [
+        Switch("routes", tie.id, f"{tie.source} → {tie.target} supply route open")
+        for tie in supply_routes(loaded)
+    ]
+    return busy + arms + routes
 
 
 def switch_is_on(settings: Settings, switch: Switch) -> bool:
     """Whether ``switch`` is on: its state busy elsewhere, or its arms tie delivering (above 0×)."""
     if switch.setting == "arms":
         return settings.arms.get(switch.key, 1.0) > 0
+    if switch.setting == "routes":
+        return bool(settings.routes.get(switch.key, True))
     return bool(settings.distracted.get(switch.key, False))
 
 
@@ -139,7 +151,20 @@ def with_switch(settings: Settings, switch: Switch, on: bool) -> Settings:
         factor = settings.arms.get(switch.key, 1.0)
         factor = (factor or 1.0) if on else 0.0
         return replace(settings, arms={**settings.arms, switch.key: factor})
+    if switch.setting == "routes":
+        return replace(settings, routes={**settings.routes, switch.key: on})
     return replace(settings, distracted={**settings.distracted, switch.key: on})
+
+
+def supply_routes(loaded: LoadedScenario) -> list[Tie]:
+    """Ties some actor's supplies come through (``supplied_via``), in force at the start."""
+    year = loaded.scenario.year or loaded.world.meta.year
+    routes = {route for state in loaded.world.states.values() for route in state.supplied_via}
+    return [
+        tie
+        for tie in loaded.world.ties
+        if tie.id in routes and dated_status(tie.since, tie.until, year) == "active"
+    ]
 
 
 def _is_cut(event: Event, tie: str) -> bool:
@@ -161,7 +186,8 @@ def default_settings(loaded: LoadedScenario) -> Settings:
     """The settings that leave a scenario as it is: its levers, volumes and events.
 
     A state is ``distracted`` if the scenario has it busy elsewhere at some level above 0; an
-    arms tie is at 0× if the scenario suspends or cuts it in week 0, else at 1×.
+    arms tie is at 0× if the scenario suspends or cuts it in week 0, else at 1×; a supply
+    route is closed if the scenario suspends or cuts it in week 0, else open.
 
     Args:
         loaded: A loaded scenario.
@@ -183,6 +209,9 @@ def default_settings(loaded: LoadedScenario) -> Settings:
             s: any(isinstance(e, Distraction) and e.state == s and e.level > 0 for e in events)
             for s in sorted(states)
         },
+        routes={
+            tie.id: not any(_is_cut(e, tie.id) for e in events) for tie in supply_routes(loaded)
+        },
     )
 
 
@@ -191,11 +220,13 @@ def _check_keys(loaded: LoadedScenario, settings: Settings) -> None:
     allowed = {
         "distracted": sorted(loaded.world.states),
         "arms": [tie.id for tie in arms_ties(loaded)],
+        "routes": [tie.id for tie in supply_routes(loaded)],
     }
+    what_of = {"distracted": "state", "arms": "arms tie in force", "routes": "supply route"}
     for setting, names in allowed.items():
         for key in getattr(settings, setting):
             if key not in names:
-                what = "state" if setting == "distracted" else "arms tie in force"
+                what = what_of[setting]
                 raise InputError(
                     loaded.path,
                     f"{setting}.{key}",
@@ -207,9 +238,11 @@ def _events(loaded: LoadedScenario, settings: Settings) -> list[dict[str, object
     """The scenario's timeline with the switches applied, as scenario-file tables.
 
     A state switched busy adds a ``distraction`` at :data:`DISTRACTION_LEVEL` in week 0 for the
-    whole run; an arms tie at 0× adds a ``tie_cut`` in week 0, so nothing is delivered on it.
-    A state switched calm, or a tie the scenario stops in week 0 set above 0×, removes the
-    scenario's events behind it. Settings left as the scenario has them change nothing.
+    whole run; an arms tie at 0× adds a ``tie_cut`` in week 0, so nothing is delivered on it;
+    a supply route switched closed adds a ``tie_suspend`` (a blockade) in week 0. A state
+    switched calm, a tie the scenario stops in week 0 set above 0×, or a route it blocks in
+    week 0 switched open, removes the scenario's events behind it. Settings left as the
+    scenario has them change nothing.
     """
     base = default_settings(loaded)
     events = list(loaded.scenario.events)
@@ -232,6 +265,13 @@ def _events(loaded: LoadedScenario, settings: Settings) -> list[dict[str, object
             added.append({"step": 0, "kind": "tie_cut", "tie": tie})
         else:
             events = [e for e in events if not _is_cut(e, tie)]
+    for route, open_ in settings.routes.items():
+        if bool(open_) == base.routes.get(route, True):
+            continue
+        if open_:
+            events = [e for e in events if not _is_cut(e, route)]
+        else:
+            added.append({"step": 0, "kind": "tie_suspend", "tie": route})
     # Added events go first: at week 0 they set the stage before any offensive of that week.
     return added + [e.model_dump(exclude_none=True) for e in events]
 

@@ -1,7 +1,8 @@
 """The classroom page's controls and its Info panel: switches, sliders, and what they mean.
 
-Every switch has one sense, "on = it happens" (a state busy elsewhere, an arms tie delivering),
-and says so on its own line; an arms tie's switch and its slider are one setting (off is 0×).
+Every switch has one sense, "on = it happens" (a state busy elsewhere, an arms tie delivering,
+a supply route open), and says so on its own line; an arms tie's switch and its slider are one
+setting (off is 0×).
 """
 
 from __future__ import annotations
@@ -119,7 +120,8 @@ INFO = {
     "What the controls do": [
         "Events (on = it happens): a state busy elsewhere has half its forces tied down for "
         "the whole run; an arms tie switched off delivers nothing from week 1 (the same as "
-        "its slider at 0×).",
+        "its slider at 0×); a supply route switched off is blocked from week 1, so the side "
+        "it supplies gets nothing and weakens week by week.",
         "Honouring pledges: how far a state keeps its promises of help (0 never, 1 always).",
         "Arms deliveries: the yearly arms volume of a tie, times this factor.",
         "Risk appetite: how much war risk the states accept. Weight of energy and trade "

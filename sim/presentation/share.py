@@ -28,6 +28,8 @@ NUMBERS = {
     "economic_weight": 10.0,
     "arms": MAX_ARMS_FACTOR,
 }
+#: Settings fields held per state or tie as on/off switches.
+SWITCHES = ("distracted", "routes")
 #: Words a link may use for a switch.
 ON_OFF = {"on": True, "off": False}
 
@@ -59,9 +61,10 @@ def settings_query(
         for key, value in getattr(settings, setting).items():
             if value != getattr(base, setting).get(key):
                 params.append((f"{setting}.{key}", repr(float(value))))
-    for key, on in settings.distracted.items():
-        if on != base.distracted.get(key):
-            params.append((f"distracted.{key}", "on" if on else "off"))
+    for setting in SWITCHES:
+        for key, on in getattr(settings, setting).items():
+            if on != getattr(base, setting).get(key):
+                params.append((f"{setting}.{key}", "on" if on else "off"))
     return urlencode(params)
 
 
@@ -94,8 +97,8 @@ def read_query(search: str | None, loaded: LoadedScenario) -> Shared:
                 if not (math.isfinite(value) and 0 <= value <= NUMBERS[setting]):
                     raise ValueError(text)
                 settings = replace(settings, **{setting: {**current, name: value}})
-            elif setting == "distracted" and name in settings.distracted:
-                settings = replace(settings, distracted={**settings.distracted, name: ON_OFF[text]})
+            elif setting in SWITCHES and isinstance(current, dict) and name in current:
+                settings = replace(settings, **{setting: {**current, name: ON_OFF[text]}})
             elif key != "scenario":
                 raise KeyError(key)
         except (ValueError, KeyError):
