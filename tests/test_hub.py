@@ -8,6 +8,7 @@ import threading
 from functools import cache
 from typing import Any
 
+import ipyvuetify as v
 import pytest
 import solara
 
@@ -362,6 +363,34 @@ def test_the_timer_keeps_time_with_only_a_students_page_open() -> None:
                 break
             waited.wait(0.1)
         assert s.model.week > 0
+    finally:
+        page.close()
+
+
+def test_a_students_page_keeps_its_widgets_when_a_line_above_them_goes() -> None:
+    """The 'Still choosing' line goes when the last state chooses: what is below it stays put.
+
+    Reacton matches a component's children by place unless they carry keys; a line that came
+    and went above the account would make it build the account and the buttons anew.
+    """
+    s = session()
+    s.set_auto_advance(False)
+    ani, aza = s.join("Ani", "Armenia"), s.join("Aza", "Azerbaijan")
+    at_war(s)
+    _, page = solara.render(hub_app.StudentClass(s, ani, lambda: None), handle_error=False)
+    try:
+        leave = page.find(v.Btn, children=["Leave the class"]).widget
+        s.submit(ani, {WAR: "settle"})
+        s.submit(aza, {WAR: "settle"})
+        waited = threading.Event()
+        for _ in range(100):
+            texts = [w.children for w in page.find(v.Html).widgets]
+            if not any("Still choosing" in str(t) for t in texts):
+                break
+            waited.wait(0.1)
+        else:
+            pytest.fail("the page still says that a state is choosing")
+        assert page.find(v.Btn, children=["Leave the class"]).widget is leave
     finally:
         page.close()
 

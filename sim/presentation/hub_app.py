@@ -77,7 +77,12 @@ def use_class_changes(session: ClassSession | None) -> None:
 def error_line(message: str) -> None:
     """One line of red text (solara.Error fails with this ipyvuetify; the plain Alert works)."""
     if message:
-        solara.v.Alert(type="error", children=[message])
+        error_alert(message)
+
+
+def error_alert(message: str) -> solara.Element:
+    """The red line of :func:`error_line`, as an element a page can give a key."""
+    return solara.v.Alert(type="error", children=[message])
 
 
 def clock_text(week: int, steps: int, paused: bool, seconds_left: float | None) -> str:
@@ -203,11 +208,13 @@ def TeacherClass(session: ClassSession, on_close: Callable[[], None]) -> None:
             Heading("What happened", 2)
             story = view.story or ["Not started."]
             Bullets(story)
+    # Keyed: the history appears after the first pick, and the debrief (which keeps whether
+    # the teacher asked for it) must not be built anew below it.
     if view.history:
-        Heading("The class's choices", 2)
-        Grid(("week", "state", "chose", "by"), history_table(view))
-    Debrief(session, view.week >= view.steps)
-    solara.Button("Close the class", on_click=close, outlined=True)
+        Heading("The class's choices", 2).key("history-heading")
+        Grid(("week", "state", "chose", "by"), history_table(view)).key("history")
+    Debrief(session, view.week >= view.steps).key("debrief")
+    solara.Button("Close the class", on_click=close, outlined=True).key("close")
 
 
 def states_table(states: list[str], view: TeacherView) -> list[tuple[str, str, str]]:
@@ -337,24 +344,29 @@ def StudentClass(session: ClassSession, key: str, on_leave: Callable[[], None]) 
     team = (
         f" (with {', '.join(n for n in view.team if n != view.name)})" if len(view.team) > 1 else ""
     )
-    Heading(f"You are {view.state}{team}", 1)
-    Heading(clock_text(view.week, view.steps, view.paused, view.seconds_left), 2)
+    # Keys on the children: lines come and go (the choices, an error, "Still choosing"), and
+    # children matched by place would be built anew below them at every such change.
+    Heading(f"You are {view.state}{team}", 1).key("state")
+    Heading(clock_text(view.week, view.steps, view.paused, view.seconds_left), 2).key("clock")
     if view.week >= view.steps:
-        Paragraph("The class has played every week: look at the debrief on the projector.")
+        Paragraph("The class has played every week: look at the debrief on the projector.").key(
+            "over"
+        )
     elif not view.decisions:
-        Paragraph(f"{view.state} has nothing to decide this week.")
+        Paragraph(f"{view.state} has nothing to decide this week.").key("nothing")
     else:
-        Choices(session, key, view, on_pick=after_pick)
-    error_line(clicked.value[0])
+        Choices(session, key, view, on_pick=after_pick).key("choices")
+    if clicked.value[0]:
+        error_alert(clicked.value[0]).key("error")
     if view.waiting_for:
-        Paragraph(f"Still choosing: {', '.join(view.waiting_for)}.")
-    Heading("What happened", 2)
+        Paragraph(f"Still choosing: {', '.join(view.waiting_for)}.").key("waiting")
+    Heading("What happened", 2).key("happened")
     story = view.story or ["Not started."]
-    Bullets(story)
+    Bullets(story).key("story")
     held = ", ".join(f"{state}: {', '.join(names)}" for state, names in view.held.items())
     others = " The model plays the others." if len(view.held) < len(session.states) else ""
-    Paragraph(f"Held by the class: {held}.{others}")
-    solara.Button("Leave the class", on_click=leave, outlined=True)
+    Paragraph(f"Held by the class: {held}.{others}").key("held")
+    solara.Button("Leave the class", on_click=leave, outlined=True).key("leave")
 
 
 @solara.component
