@@ -42,10 +42,12 @@ CSS = """
 .controls-row { flex-wrap: wrap; gap: 8px; align-items: center; }
 .stale { opacity: 0.25; filter: grayscale(1); }
 .computing { background: #fff3cd; border-left: 6px solid #b8860b; padding: 6px 12px; }
+.computing-idle { display: none; }
 table { border-collapse: collapse; } td, th { padding: 4px 12px; border-bottom: 1px solid #ccc; }
 td.number { text-align: right; }
 .download-link { border: 1px solid currentColor; border-radius: 4px; padding: 10px 16px;
   color: #1565c0 !important; text-decoration: none; font-size: 18px; }
+.download-link.waiting { visibility: hidden; pointer-events: none; }
 """
 
 

@@ -195,15 +195,21 @@ def node_radii(stored: Stored, replicate: int, states: list[str]) -> dict[int, d
     One scale (the replicate's strongest state-week) serves every figure, so sizes compare
     across weeks; a floor keeps weak states visible.
     """
-    rows = stored.steps[stored.steps["replicate"] == replicate].set_index("step")
-    columns = {column("strength", s): s for s in states if column("strength", s) in rows}
-    strength = rows[list(columns)].rename(columns=columns).reindex(columns=states)
-    top = float(np.nanmax(strength.to_numpy())) if strength.notna().any().any() else 1.0
-    radius = 0.2 * np.sqrt(strength.clip(lower=0) / max(top, 1e-9))
-    return {
-        int(week): {s: max(0.045, float(r)) if pd.notna(r) else 0.08 for s, r in row.items()}
-        for week, row in radius.iterrows()
-    }
+    rows = stored.steps[stored.steps["replicate"] == replicate]
+    present = [s for s in states if column("strength", s) in rows]
+    # One array, not a frame walked row by row: the live page asks for this at every click.
+    strength = rows[[column("strength", s) for s in present]].to_numpy(dtype=float)
+    known = ~np.isnan(strength)
+    top = float(np.nanmax(strength)) if known.any() else 1.0
+    radius = 0.2 * np.sqrt(np.clip(strength, 0, None) / max(top, 1e-9))
+    radii = {}
+    for week, row, row_known in zip(rows["step"].to_numpy(), radius, known, strict=True):
+        found = {
+            s: max(0.045, float(r)) if ok else 0.08
+            for s, r, ok in zip(present, row, row_known, strict=True)
+        }
+        radii[int(week)] = {s: found.get(s, 0.08) for s in states}
+    return radii
 
 
 def _radii_at(radii: dict[int, dict[str, float]], step: int) -> dict[str, float]:

@@ -219,22 +219,24 @@ def Main(
     # below come and go with a click, and without keys the run's pictures, account and
     # comparison would take new places and be built anew (new widgets, new charts) twice a
     # click, once when the run goes stale and once when the new one is ready.
-    if result.state == solara.ResultState.ERROR:
-        failed = f"{name}: could not run: {result.error}"
-        solara.v.Alert(type="error", children=[failed]).key("error")
-    elif not fresh:
-        solara.v.Html(
-            tag="p",
-            class_="computing",
-            children=[f"Working out week {weeks} with these settings… (dimmed: the previous run)"],
-        ).key("working")
+    failed = result.state == solara.ResultState.ERROR
+    if failed:
+        solara.v.Alert(type="error", children=[f"{name}: could not run: {result.error}"]).key(
+            "error"
+        )
+    # Always on the page, hidden while there is nothing to work out: a line made and dropped
+    # at every click is a widget built anew in the browser twice a click.
+    solara.v.Html(
+        tag="p",
+        class_="computing" if not (fresh or failed) else "computing-idle",
+        children=[f"Working out week {weeks} with these settings… (dimmed: the previous run)"],
+    ).key("working")
     if view is not None:
         # The run's own settings as the address writes them: one can check that they are the
         # controls' (the browser tests do).
         query = settings_query(name, loaded, settings, weeks, run) if fresh else ""
         Shown(view, fresh, query).key("shown")
-    if fresh and view is not None:
-        Downloads(view, name).key("downloads")
+        Downloads(view, name, fresh).key("downloads")
     Comparison(loaded, applied).key("comparison")
 
 
@@ -244,8 +246,12 @@ def data_link(data: bytes, mime: str) -> str:
 
 
 @solara.component
-def Downloads(view: View, name: str) -> None:
-    """The shown run's tables and its what-if as a scenario file, as download links."""
+def Downloads(view: View, name: str, fresh: bool) -> None:
+    """The shown run's tables and its what-if as a scenario file, as download links.
+
+    Hidden while the shown run is not the controls' own (``fresh`` false), not removed: the
+    links stay in the browser and only their addresses change with the run.
+    """
     # Links to data: addresses, not solara.FileDownload, whose button does not show with this
     # ipyvuetify; the files are small (a run's tables, one scenario file).
     files = {
@@ -263,7 +269,7 @@ def Downloads(view: View, name: str) -> None:
             v.Html(
                 tag="a",
                 attributes={"href": address, "download": filename},
-                class_="download-link",
+                class_="download-link" if fresh else "download-link waiting",
                 children=[label],
             )
 
