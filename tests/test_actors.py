@@ -222,6 +222,9 @@ def test_a_world_built_on_the_builtin_one_adds_and_replaces(tmp_path: Path) -> N
     [
         ('[meta]\nname = "x"\nbase = "nowhere"\n', "meta.base: no world named 'nowhere'"),
         ('[meta]\nname = "x"\nbase = "loop.toml"\n', "meta.base: the bases loop"),
+        ('[meta]\nname = "x"\nbase = "../none.toml"\n', "meta.base: cannot read '../none.toml'"),
+        ('[meta]\nname = "x"\nbase = "w.txt"\n', "meta.base: 'w.txt' must be a .toml file"),
+        ('[meta]\nname = "x"\nbase = 5\n', "meta.base: must be a world name or a path"),
         (
             '[meta]\nname = "x"\nbase = "builtin"\n' + ACTOR.format(route="tur_aze_border"),
             "states.Militia.supplied_via: tie 'tur_aze_border' does not reach Militia",
@@ -236,6 +239,7 @@ def test_a_bad_base_or_route_is_one_line_naming_the_field(
     tmp_path: Path, text: str, message: str
 ) -> None:
     path = write(tmp_path / "loop.toml", text)
+    write(tmp_path / "w.txt", "not a world file")
     with pytest.raises(InputError) as caught:
         load_world_file(path, tmp_path / "scenario.toml", "world")
     assert message in str(caught.value) and "\n" not in str(caught.value)

@@ -121,7 +121,12 @@ def read_world_table(file: Path, chain: tuple[Path, ...] = ()) -> dict[str, Any]
     resolved = file.resolve()
     if resolved in chain or len(chain) + 1 >= MAX_BASE_DEPTH:
         raise BaseRefused(f"the bases loop or run over {MAX_BASE_DEPTH} worlds deep")
-    base = read_world_table(_base_path(reference, file.parent), (*chain, resolved))
+    try:
+        base = read_world_table(_base_path(reference, file.parent), (*chain, resolved))
+    except OSError as exc:  # name the base, not the file that names it
+        raise BaseRefused(f"cannot read {reference!r}: {exc.strerror or exc}") from None
+    except FileRefused as exc:
+        raise BaseRefused(f"{reference!r} {exc}") from None
     return _merged(base, table)
 
 
