@@ -8,6 +8,9 @@ marked here instead. ``make check`` runs ``pytest -m "not slow"``; ``make test``
 
 from __future__ import annotations
 
+import signal
+import subprocess
+
 import pytest
 
 SLOW_ELSEWHERE = {
@@ -23,3 +26,23 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         names = SLOW_ELSEWHERE.get(item.path.name, set())
         if getattr(item, "originalname", item.name) in names:
             item.add_marker(pytest.mark.slow)
+
+
+@pytest.fixture
+def solara_servers(monkeypatch: pytest.MonkeyPatch) -> list[tuple[list[str], dict[str, str]]]:
+    """The Solara servers a command would start, recorded (command, environment), not started."""
+    calls: list[tuple[list[str], dict[str, str]]] = []
+
+    class FakeServer:
+        def __init__(self, command: list[str], env: dict[str, str]) -> None:
+            calls.append((command, env))
+
+        def wait(self) -> int:
+            return 0
+
+        def poll(self) -> int:
+            return 0
+
+    monkeypatch.setattr(subprocess, "Popen", FakeServer)
+    monkeypatch.setattr(signal, "signal", lambda *args: None)  # leave pytest's handlers alone
+    return calls

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import signal
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -314,25 +312,11 @@ def test_network_picture_of_a_live_run(classroom: LoadedScenario) -> None:
 
 
 def test_app_command_serves_on_localhost(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    solara_servers: list[tuple[list[str], dict[str, str]]], capsys: pytest.CaptureFixture[str]
 ) -> None:
-    calls: list[list[str]] = []
-
-    class FakeServer:
-        def __init__(self, command: list[str], env: dict[str, str]) -> None:
-            assert env["SOLARA_TELEMETRY_MIXPANEL_ENABLE"] == "False"
-            calls.append(command)
-
-        def wait(self) -> int:
-            return 0
-
-        def poll(self) -> int:
-            return 0
-
-    monkeypatch.setattr(subprocess, "Popen", FakeServer)
-    monkeypatch.setattr(signal, "signal", lambda *args: None)  # leave pytest's handlers alone
     assert main(["app", "--port", "8999"]) == 0
-    (command,) = calls
+    ((command, env),) = solara_servers
+    assert env["SOLARA_TELEMETRY_MIXPANEL_ENABLE"] == "False"
     assert command[command.index("--host") + 1] == "127.0.0.1"
     assert command[command.index("--port") + 1] == "8999"
     assert "--production" in command and command[4].endswith("sim/presentation/app.py")

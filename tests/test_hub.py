@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import signal
-import subprocess
 import threading
 from functools import cache
 from typing import Any
@@ -396,29 +394,10 @@ def test_a_students_page_keeps_its_widgets_when_a_line_above_them_goes() -> None
 
 
 # --- the command -------------------------------------------------------------------------------
-def fake_server(monkeypatch: pytest.MonkeyPatch) -> list[tuple[list[str], dict[str, str]]]:
-    """Record the Solara server the command would start instead of starting it."""
-    calls: list[tuple[list[str], dict[str, str]]] = []
-
-    class FakeServer:
-        def __init__(self, command: list[str], env: dict[str, str]) -> None:
-            calls.append((command, env))
-
-        def wait(self) -> int:
-            return 0
-
-        def poll(self) -> int:
-            return 0
-
-    monkeypatch.setattr(subprocess, "Popen", FakeServer)
-    monkeypatch.setattr(signal, "signal", lambda *args: None)  # leave pytest's handlers alone
-    return calls
-
-
 def test_hub_command_serves_the_scenario_on_localhost_and_says_so(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    solara_servers: list[tuple[list[str], dict[str, str]]], capsys: pytest.CaptureFixture[str]
 ) -> None:
-    calls = fake_server(monkeypatch)
+    calls = solara_servers
     assert main(["hub", "karabakh_2020", "--port", "8999"]) == 0
     ((command, env),) = calls
     assert command[command.index("--host") + 1] == "127.0.0.1"
@@ -432,9 +411,9 @@ def test_hub_command_serves_the_scenario_on_localhost_and_says_so(
 
 
 def test_hub_command_on_the_school_network(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    solara_servers: list[tuple[list[str], dict[str, str]]], capsys: pytest.CaptureFixture[str]
 ) -> None:
-    calls = fake_server(monkeypatch)
+    calls = solara_servers
     assert main(["hub", "--host", "0.0.0.0"]) == 0
     ((command, env),) = calls
     assert command[command.index("--host") + 1] == "0.0.0.0"
@@ -452,10 +431,10 @@ def test_hub_command_on_the_school_network(
 def test_hub_command_bad_input_is_one_line(
     argv: list[str],
     message: str,
-    monkeypatch: pytest.MonkeyPatch,
+    solara_servers: list[tuple[list[str], dict[str, str]]],
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    calls = fake_server(monkeypatch)
+    calls = solara_servers
     assert main(argv) == EXIT_BAD_INPUT
     (line,) = capsys.readouterr().err.splitlines()
     assert message in line and not calls
