@@ -43,6 +43,23 @@ def shipped_worlds() -> dict[str, Path]:
     return {path.stem: path for path in sorted(folder.glob("*.toml"))}
 
 
+def _world_named(reference: str) -> Path | None:
+    """The file of the built-in or a shipped world ``reference`` names, or None for a path.
+
+    Raises:
+        LookupError: a bare name (no folder, no suffix) that names no world; its message lists
+            the names allowed.
+    """
+    if reference == BUILTIN_WORLD:
+        return builtin_world_path()
+    shipped = shipped_worlds()
+    if reference in shipped:
+        return shipped[reference]
+    if "/" not in reference and "\\" not in reference and "." not in reference:
+        raise LookupError(", ".join([BUILTIN_WORLD, *shipped]))
+    return None
+
+
 def world_reference(reference: str, scenario_folder: Path) -> str:
     """The file a scenario's ``world`` names: the built-in world, a shipped world, or a path.
 
@@ -59,17 +76,17 @@ def world_reference(reference: str, scenario_folder: Path) -> str:
     """
     if reference == BUILTIN_WORLD:
         return reference
-    shipped = shipped_worlds()
-    if reference in shipped:
-        return str(shipped[reference])
-    if "/" not in reference and "\\" not in reference and "." not in reference:
-        names = ", ".join([BUILTIN_WORLD, *shipped])
+    try:
+        named = _world_named(reference)
+    except LookupError as unknown:
         raise InputError(
             scenario_folder,
             "world",
-            f"no world named {reference!r}; built-in worlds: {names}, "
+            f"no world named {reference!r}; built-in worlds: {unknown}, "
             "or give the path of a .toml world file",
-        )
+        ) from None
+    if named is not None:
+        return str(named)
     try:
         return str((scenario_folder / reference).resolve())
     except (OSError, RuntimeError, ValueError) as exc:  # a symlink loop, a NUL character
@@ -88,15 +105,13 @@ MAX_BASE_DEPTH = 8
 
 def _base_path(reference: str, folder: Path) -> Path:
     """The file a ``meta.base`` names: the built-in world, a shipped world, or a relative path."""
-    if reference == BUILTIN_WORLD:
-        return builtin_world_path()
-    shipped = shipped_worlds()
-    if reference in shipped:
-        return shipped[reference]
-    if "/" not in reference and "\\" not in reference and "." not in reference:
-        names = ", ".join([BUILTIN_WORLD, *shipped])
-        raise BaseRefused(f"no world named {reference!r}; allowed: {names}, or a .toml path")
-    return folder / reference
+    try:
+        named = _world_named(reference)
+    except LookupError as unknown:
+        raise BaseRefused(
+            f"no world named {reference!r}; allowed: {unknown}, or a .toml path"
+        ) from None
+    return folder / reference if named is None else named
 
 
 def read_world_table(file: Path, chain: tuple[Path, ...] = ()) -> dict[str, Any]:
