@@ -172,12 +172,17 @@ def _world_refusal(name: str, table: dict[str, object] | None, worlds: set[str])
     if not isinstance(world, str) or world in (BUILTIN_WORLD, *shipped) or world in worlds:
         return ""
     dropped = ", ".join(sorted(worlds)) if worlds else "none was dropped"
-    shown = world if len(world) <= 80 else world[:77] + "..."
+    shown = _shortened(world)
     return (
         f"{name}: world: an uploaded scenario may use only a built-in world "
         f"({', '.join([BUILTIN_WORLD, *shipped])}) or the file name of a world file dropped "
         f"with it ({dropped}); got {shown!r}"
     )
+
+
+def _shortened(text: str) -> str:
+    """An uploaded value as a refusal quotes it: at most 80 characters."""
+    return text if len(text) <= 80 else text[:77] + "..."
 
 
 def _base_refusal(tables: dict[str, dict[str, object] | None], worlds: set[str]) -> str:
@@ -191,10 +196,9 @@ def _base_refusal(tables: dict[str, dict[str, object] | None], worlds: set[str])
         meta = (tables.get(world) or {}).get("meta")
         base = meta.get("base") if isinstance(meta, dict) else None
         if base is not None and base not in allowed:
-            shown = str(base) if len(str(base)) <= 80 else str(base)[:77] + "..."
             return (
                 f"{world}: meta.base: an uploaded world may be built only on a built-in world "
-                f"({', '.join(allowed)}); got {shown!r}"
+                f"({', '.join(allowed)}); got {_shortened(str(base))!r}"
             )
     return ""
 
