@@ -99,14 +99,15 @@ class Switch:
     label: str
 
 
+def _in_force(loaded: LoadedScenario) -> list[Tie]:
+    """The world's ties in force in the scenario's year (its start), in world order."""
+    year = loaded.scenario.year or loaded.world.meta.year
+    return [t for t in loaded.world.ties if dated_status(t.since, t.until, year) == "active"]
+
+
 def arms_ties(loaded: LoadedScenario) -> list[ArmsTie]:
     """Arms ties in force in the scenario's year (its start), in world order."""
-    year = loaded.scenario.year or loaded.world.meta.year
-    return [
-        tie
-        for tie in loaded.world.ties
-        if isinstance(tie, ArmsTie) and dated_status(tie.since, tie.until, year) == "active"
-    ]
+    return [tie for tie in _in_force(loaded) if isinstance(tie, ArmsTie)]
 
 
 def event_switches(loaded: LoadedScenario) -> list[Switch]:
@@ -158,13 +159,8 @@ def with_switch(settings: Settings, switch: Switch, on: bool) -> Settings:
 
 def supply_routes(loaded: LoadedScenario) -> list[Tie]:
     """Ties some actor's supplies come through (``supplied_via``), in force at the start."""
-    year = loaded.scenario.year or loaded.world.meta.year
     routes = {route for state in loaded.world.states.values() for route in state.supplied_via}
-    return [
-        tie
-        for tie in loaded.world.ties
-        if tie.id in routes and dated_status(tie.since, tie.until, year) == "active"
-    ]
+    return [tie for tie in _in_force(loaded) if tie.id in routes]
 
 
 def _is_cut(event: Event, tie: str) -> bool:

@@ -376,11 +376,11 @@ class World(Strict):
 
     def _check_supply_routes(self) -> None:
         """Every ``supplied_via`` names a transit or border tie that reaches the actor."""
-        kinds = {tie.id: tie for tie in self.ties}
+        by_id = {tie.id: tie for tie in self.ties}
         for name, state in self.states.items():
             for route in state.supplied_via:
                 where = f"states.{name}.supplied_via"
-                tie = kinds.get(route)
+                tie = by_id.get(route)
                 if tie is None or tie.kind not in ("transit", "border"):
                     raise ValueError(f"{where}: {route!r} is not a transit or border tie")
                 if name not in (tie.source, tie.target):
