@@ -11,6 +11,10 @@ to the first DOM change that shows its result, plus two animation frames (a fram
 and, for the old app's PNGs, the images decoded. The server's memory is the resident set of
 its process tree, sampled every 0.25 s.
 
+``--remote N`` adds N students whose browsers run elsewhere (the page's websocket messages,
+no drawing: :class:`RemoteStudent`), as in a classroom, where only the server shares the
+teacher's cores.
+
 ``--draw`` also times, in this process, the server's drawing per click: the matplotlib path
 the app used (two figures to PNG) against the ECharts options it sends now.
 
@@ -28,18 +32,22 @@ import os
 import random
 import socket
 import statistics
+import struct
 import subprocess
 import sys
 import tempfile
 import threading
 import time
+import urllib.parse
 import urllib.request
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
 import psutil
+import websockets
 from playwright.async_api import Page, async_playwright
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -276,17 +284,314 @@ async def lesson(
     out["compare"].append(await timed(page, compare.click, table))
 
 
-async def classroom(url: str, tabs: int, think: float, stagger: float, seed: int) -> dict[str, Any]:
-    """``tabs`` students at once on one server; times by action, and outside requests."""
-    out: dict[str, list[float]] = {
-        k: [] for k in ("open", "step", "slider", "switch", "run to the end", "compare")
-    }
+def _message(session: str, msg_type: str, content: dict[str, Any]) -> str:
+    """A Jupyter message on the shell channel, as Solara's page sends it over its websocket."""
+    header = {"msg_id": uuid.uuid4().hex, "msg_type": msg_type, "session": session}
+    return json.dumps(
+        {
+            "header": header,
+            "parent_header": {},
+            "metadata": {},
+            "content": content,
+            "buffers": [],
+            "channel": "shell",
+        }
+    )
+
+
+def _decoded(frame: str | bytes) -> dict[str, Any]:
+    """A message from the server: JSON text, or Solara's binary form (part count, offsets,
+    the JSON message first, then its buffers, which a remote student does not need)."""
+    if isinstance(frame, str):
+        return dict(json.loads(frame))
+    parts = struct.unpack("!i", frame[:4])[0]
+    offsets = struct.unpack("!" + "I" * parts, frame[4 : 4 * (parts + 1)])
+    end = offsets[1] if parts > 1 else len(frame)
+    return dict(json.loads(frame[offsets[0] : end]))
+
+
+#: A browser asks for compressed files; the server's compressing them is part of its work.
+BROWSER_HEADERS = {"Accept-Encoding": "gzip, deflate, br, zstd"}
+
+
+class RemoteStudent:
+    """A student whose browser runs on another machine: the page's websocket, no page drawn.
+
+    It opens a session as Solara's page does (a ``solara.control`` comm asked to run the app
+    at ``/``), keeps every widget's state as the server's ``comm_open``, ``update`` and
+    ``comm_close`` messages give it, and clicks or sets a widget by sending the message the
+    page would send. So the server does for it what it does for a tab, and only its drawing
+    (on the student's own machine in a classroom) is missing from the 2 cores measured.
+    """
+
+    def __init__(self, url: str, assets: list[str]) -> None:
+        self.url, self.assets, self.session = url, assets, str(uuid.uuid4())
+        self.models: dict[str, dict[str, Any]] = {}
+        self.root = ""
+        self.changed = asyncio.Event()
+        # The page as last walked, and the number of messages it had taken in: the checks
+        # walk it once per message at most (their cost is this script's, on the same cores).
+        self.messages, self.walked = 0, (-1, list[dict[str, Any]]())
+
+    async def open(self) -> None:
+        """Load the page's address (for its cookie) and the files a page loads, as a browser
+        without a cache does, then ask the server to run the app."""
+
+        def cookies() -> str:
+            with urllib.request.urlopen(self.url, timeout=60) as reply:
+                sent = reply.headers.get_all("Set-Cookie") or []
+                cookie = "; ".join(c.split(";", 1)[0] for c in sent)
+            for asset in self.assets:  # serving them is part of a page's cost to the server
+                ask = urllib.request.Request(asset, headers={"Cookie": cookie, **BROWSER_HEADERS})
+                with urllib.request.urlopen(ask, timeout=300) as reply:
+                    reply.read()
+            return cookie
+
+        cookie = await asyncio.to_thread(cookies)
+        kernel = uuid.uuid4()
+        where = urllib.parse.urlsplit(self.url).netloc
+        self.socket = await websockets.connect(
+            f"ws://{where}/jupyter/api/kernels/{kernel}/channels?session_id={self.session}",
+            additional_headers={"Cookie": cookie} if cookie else None,
+            max_size=None,
+            open_timeout=300,
+        )
+        self.reader = asyncio.ensure_future(self._read())
+        control = str(uuid.uuid4())
+        opened = {"comm_id": control, "target_name": "solara.control", "data": {}}
+        await self.socket.send(_message(self.session, "comm_open", opened))
+        args = {"path": "/", "dark": False, "themes": {}, "appName": None}
+        run = {"comm_id": control, "data": {"method": "run", "args": args}}
+        await self.socket.send(_message(self.session, "comm_msg", run))
+
+    async def located(self) -> None:
+        """Tell the page's router the address, as a page does once it is shown."""
+        router = self.widget("VuetifyTemplateModel", "", lambda s: "location" in s)
+        update = {"method": "update", "state": {"location": "/"}, "buffer_paths": []}
+        content = {"comm_id": router, "data": update}
+        await self.socket.send(_message(self.session, "comm_msg", content))
+
+    async def close(self) -> None:
+        self.reader.cancel()
+        await self.socket.close()
+
+    async def _read(self) -> None:
+        async for frame in self.socket:
+            message = _decoded(frame)
+            kind, content = message["header"]["msg_type"], message.get("content", {})
+            data = content.get("data", {})
+            if kind == "comm_open":
+                self.models[content["comm_id"]] = dict(data.get("state", {}))
+            elif kind == "comm_close":
+                self.models.pop(content["comm_id"], None)
+            elif kind == "comm_msg" and content["comm_id"] in self.models:
+                if data.get("method") in ("update", "echo_update"):
+                    self.models[content["comm_id"]].update(data.get("state", {}))
+            elif kind == "comm_msg" and data.get("method") == "finished":
+                self.root = data.get("widget_id", "")
+            self.messages += 1
+            self.changed.set()
+
+    def shown(self) -> list[dict[str, Any]]:
+        """The state of every widget on the page (reachable from its root), in page order."""
+        if self.walked[0] == self.messages:
+            return self.walked[1]
+        seen: set[str] = set()
+        out: list[dict[str, Any]] = []
+
+        def visit(value: Any) -> None:
+            if isinstance(value, str) and value.startswith("IPY_MODEL_"):
+                key = value.removeprefix("IPY_MODEL_")
+                if key in self.models and key not in seen:
+                    seen.add(key)
+                    out.append(self.models[key] | {"_id": key})
+                    for name, child in self.models[key].items():
+                        if name not in ("layout", "style"):
+                            visit(child)
+            elif isinstance(value, list):
+                for item in value:
+                    visit(item)
+            elif isinstance(value, dict):
+                for item in value.values():
+                    visit(item)
+
+        if self.root:
+            visit("IPY_MODEL_" + self.root)
+        self.walked = (self.messages, out)
+        return out
+
+    def text(self) -> str:
+        """The page's words: every widget's text children, value and label."""
+        words = []
+        for state in self.shown():
+            for name in ("children", "value", "label"):
+                value = state.get(name)
+                for item in value if isinstance(value, list) else [value]:
+                    if isinstance(item, str) and not item.startswith("IPY_MODEL_"):
+                        words.append(item)
+        return "\n".join(words)
+
+    def ran(self, expect: dict[str, str | float]) -> bool:
+        """As the page's ``window.__ran``: the one run shown is fresh, of these settings."""
+        runs = [s for s in self.shown() if "data-query" in (s.get("attributes") or {})]
+        fresh = [s for s in runs if s.get("class_") == "fresh"]
+        if len(fresh) != 1 or len(runs) != 1:
+            return False
+        query = urllib.parse.parse_qs(fresh[0]["attributes"]["data-query"])
+        for key, want in expect.items():
+            have = query.get(key, [""])[0]
+            if isinstance(want, float) and not (have and abs(float(have) - want) < 1e-6):
+                return False
+            if isinstance(want, str) and have != want:
+                return False
+        return True
+
+    def widget(self, model: str, says: str, test: Any = lambda state: True) -> str:
+        """The id of the first widget of kind ``model`` whose label or children hold ``says``
+        (and whose state passes ``test``)."""
+        for state in self.shown():
+            words = json.dumps([state.get("label"), state.get("children")], ensure_ascii=False)
+            if state.get("_model_name") == model and test(state) and says in words:
+                return str(state["_id"])
+        raise LookupError(f"no {model} saying {says!r} on the page")
+
+    def slider_after(self, label: str) -> str:
+        """The id of the first slider after the widget whose text is ``label``."""
+        shown = self.shown()
+        at = next(i for i, s in enumerate(shown) if s.get("children") == [label])
+        return str(next(s["_id"] for s in shown[at:] if s.get("_model_name") == "SliderModel"))
+
+    async def timed(self, model: str, data: dict[str, Any], done: Any) -> float:
+        """Milliseconds from sending ``data`` to widget ``model`` until ``done()`` holds."""
+        start = time.perf_counter()
+        content = {"comm_id": model, "data": data}
+        await self.socket.send(_message(self.session, "comm_msg", content))
+        while not done():
+            self.changed.clear()
+            await asyncio.wait_for(self.changed.wait(), 300)
+        return 1000 * (time.perf_counter() - start)
+
+
+CLICK = {"method": "custom", "content": {"event": "click", "data": {}}}
+
+
+def set_to(value: Any) -> dict[str, Any]:
+    """The message a page sends when a slider or switch takes ``value``."""
+    return {"method": "update", "state": {"v_model": value}, "buffer_paths": []}
+
+
+async def remote_lesson(
+    url: str,
+    assets: list[str],
+    seed: int,
+    think: float,
+    late: float,
+    out: dict[str, list[float]],
+) -> None:
+    """:func:`lesson`, for a student whose browser runs elsewhere (:class:`RemoteStudent`).
+
+    The same actions and the same checks on the page's state, without the drawing: a step
+    waits for the week's heading and the fresh run of that week, a slider for its new label
+    and the run with its value, a switch for the run without (and with) Israel's arms.
+    """
+    rng = random.Random(seed)
+    await asyncio.sleep(late)
+
+    async def pause() -> None:
+        await asyncio.sleep(rng.uniform(0.5 * think, 1.5 * think))
+
+    student = RemoteStudent(url, assets)
+
+    def week(number: int, **expect: str | float) -> Any:
+        run = {"week": str(number) if number else "", **expect}
+        return lambda: f"Week {number} of 8" in student.text() and student.ran(run)
+
+    start = time.perf_counter()
+    await student.open()
+    while not week(0)():
+        student.changed.clear()
+        await asyncio.wait_for(student.changed.wait(), 300)
+    await student.located()
+    out["open"].append(1000 * (time.perf_counter() - start))
+    for number in (1, 2, 3):
+        await pause()
+        step = student.widget("BtnModel", "Step one week")
+        out["step"].append(await student.timed(step, CLICK, week(number)))
+    slider = student.slider_after(f"{SLIDER_LABEL}: 1.00×")
+    for value in (0.95, 0.90, 0.85):
+        await pause()
+
+        def moved(value: float = value) -> bool:
+            shown = f"{SLIDER_LABEL}: {value:.2f}×" in student.text()
+            return shown and student.ran({SLIDER_TIE: value})
+
+        out["slider"].append(await student.timed(slider, set_to(value), moved))
+    on = next(s for s in SWITCHES if s in student.text())
+    switch = student.widget("SwitchModel", on)
+    for cut in (True, False):
+        await pause()
+        done = lambda cut=cut: student.ran({SWITCH_TIE: "0.0" if cut else ""})  # noqa: E731
+        value = cut if on == SWITCHES[1] else not cut  # the older page's switch said "cut"
+        out["switch"].append(await student.timed(switch, set_to(value), done))
+    await pause()
+    run = student.widget("BtnModel", "Run to the end")
+    out["run to the end"].append(await student.timed(run, CLICK, week(8)))
+    await pause()
+    reset = student.widget("BtnModel", "Reset")
+    back = week(0, **{SLIDER_TIE: "", SWITCH_TIE: ""})
+    out["step"].append(await student.timed(reset, CLICK, back))
+    await pause()
+    step = student.widget("BtnModel", "Step one week")
+    out["step"].append(await student.timed(step, CLICK, week(1)))
+    await pause()
+    compare = student.widget("BtnModel", "Compare with the scenario as it is")
+    table = lambda: "weeks at war (mean)" in student.text()  # noqa: E731
+    out["compare"].append(await student.timed(compare, CLICK, table))
+    await student.close()
+
+
+async def page_files(browser: Any, url: str) -> list[str]:
+    """The files (scripts, styles, fonts) a page of the app asks its server for when it opens,
+    the page's own address excepted, found by opening one in a context of its own."""
+    asked: list[str] = []
+    context = await browser.new_context()
+    page = await context.new_page()
+    await page.add_init_script(TIMING)
+    page.on("request", lambda r: asked.append(r.url))
+    await page.goto(url)
+    await page.wait_for_function(heading(0), polling=50)
+    # The charts' script is asked for after the heading shows: wait until they are drawn.
+    await page.wait_for_selector("canvas")
+    await page.wait_for_load_state("networkidle")
+    await context.close()
+    return [a for a in asked if a.startswith(url) and a != url]
+
+
+async def classroom(
+    url: str, tabs: int, remote: int, think: float, stagger: float, seed: int
+) -> dict[str, Any]:
+    """``tabs`` students in Chromium tabs and ``remote`` whose browsers run elsewhere
+    (:class:`RemoteStudent`), at once on one server; times by action, and outside requests.
+
+    Students arrive ``stagger`` seconds apart; the tabs are spread evenly among them (one tab
+    in a class of 30 arrives 15th), so that a tab's actions meet the class at work.
+    """
+    kinds = ("open", "step", "slider", "switch", "run to the end", "compare")
+    out: dict[str, list[float]] = {k: [] for k in kinds}
+    elsewhere: dict[str, list[float]] = {k: [] for k in kinds}
     outside: list[str] = []
+    everyone = tabs + remote
+    in_tabs = {int((k + 0.5) * everyone / tabs) for k in range(tabs)} if remote else set()
+    in_tabs = in_tabs or set(range(tabs))
     async with async_playwright() as p:
         browser = await p.chromium.launch(executable_path=CHROMIUM, headless=True, args=LAUNCH_ARGS)
-        cpu = browser_cpu()
-        pages = []
-        for _ in range(tabs):
+        assets = await page_files(browser, url) if remote else []
+        cpu, own = browser_cpu(), time.process_time()
+        students = []
+        for i in range(everyone):
+            if i not in in_tabs:
+                students.append(remote_lesson(url, assets, seed + i, think, i * stagger, elsewhere))
+                continue
             context = await browser.new_context(viewport={"width": 1920, "height": 1080})
             page = await context.new_page()
             # 30 tabs of Chromium share the 2 cores with the server: actions wait their turn.
@@ -300,15 +605,20 @@ async def classroom(url: str, tabs: int, think: float, stagger: float, seed: int
                     else outside.append(r.url)
                 ),
             )
-            pages.append(page)
+            students.append(lesson(page, url, seed + i, think, i * stagger, out))
         start = time.perf_counter()
-        await asyncio.gather(
-            *(lesson(page, url, seed + i, think, i * stagger, out) for i, page in enumerate(pages))
-        )
+        await asyncio.gather(*students)
         wall = time.perf_counter() - start
         used = browser_cpu() - cpu  # before closing: a closed tab's CPU is no longer counted
         await browser.close()
-    return {"times": out, "outside": outside, "wall": wall, "browser_cpu": used}
+    return {
+        "times": out,
+        "remote_times": elsewhere,
+        "outside": outside,
+        "wall": wall,
+        "browser_cpu": used,
+        "bench_cpu": time.process_time() - own,
+    }
 
 
 def summary(times: dict[str, list[float]]) -> dict[str, dict[str, float]]:
@@ -381,26 +691,32 @@ def draw_times(repeats: int) -> dict[str, float]:
 
 
 def measure(key: str, tree: Path, tabs: int, args: argparse.Namespace) -> dict[str, Any]:
-    """One lesson of ``tabs`` tabs on a fresh server of ``tree``; prints and returns its figures."""
+    """One lesson of ``tabs`` tabs (and ``args.remote`` remote students) on a fresh server of
+    ``tree``; prints and returns its figures."""
     with server(tree) as (url, proc), MemoryWatch(proc) as memory:
         idle, cpu, before = tree_rss(proc), tree_cpu(proc), load()
-        run = asyncio.run(classroom(url, tabs, args.think, args.stagger, args.seed))
+        run = asyncio.run(classroom(url, tabs, args.remote, args.think, args.stagger, args.seed))
         run["server_cpu"] = tree_cpu(proc) - cpu
     stats = summary(run["times"])
-    actions = sum(s["n"] for kind, s in stats.items() if kind != "open")
+    remote = summary(run["remote_times"]) if args.remote else {}
+    actions = sum(s["n"] for kind, s in [*stats.items(), *remote.items()] if kind != "open")
     print(f"\n{key}: load {before} -> {load()}, lesson wall {run['wall']:.1f} s")
     print(
-        f"  CPU seconds: server {run['server_cpu']:.1f} ({tabs} opens and {actions:.0f} actions),"
-        f" Chromium {run['browser_cpu']:.1f}"
+        f"  CPU seconds: server {run['server_cpu']:.1f} ({tabs + args.remote} opens and"
+        f" {actions:.0f} actions), Chromium {run['browser_cpu']:.1f},"
+        f" this script {run['bench_cpu']:.1f}"
     )
     print(f"  server RSS idle {idle / 2**20:.0f} MB, peak {memory.peak / 2**20:.0f} MB")
     print(f"  requests leaving 127.0.0.1: {len(run['outside'])} {run['outside'][:3]}")
-    for kind, s in stats.items():
-        print(
-            f"  {kind:15} n={s['n']:3.0f}  median {s['median']:7.0f} ms"
-            f"  p90 {s['p90']:7.0f}  max {s['max']:7.0f}"
-        )
-    return {**run, "summary": stats, "peak_rss_mb": memory.peak / 2**20}
+    for title, figures in (("in Chromium", stats), ("browsers elsewhere", remote)):
+        if figures and args.remote:
+            print(f"  {title}:")
+        for kind, s in figures.items():
+            print(
+                f"  {kind:15} n={s['n']:3.0f}  median {s['median']:7.0f} ms"
+                f"  p90 {s['p90']:7.0f}  max {s['max']:7.0f}"
+            )
+    return {**run, "summary": stats, "remote_summary": remote, "peak_rss_mb": memory.peak / 2**20}
 
 
 def session_clicks(sessions: int, rounds: int) -> dict[str, float]:
@@ -476,6 +792,12 @@ def main() -> None:
     parser.add_argument(
         "--stagger", type=float, default=1.0, help="seconds between two tabs' first visit"
     )
+    parser.add_argument(
+        "--remote",
+        type=int,
+        default=0,
+        help="add N students whose browsers run elsewhere (the page's messages, no drawing)",
+    )
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--draw", action="store_true", help="time the two drawing paths")
     parser.add_argument("--json", type=Path, help="write every time here")
@@ -510,6 +832,8 @@ def main() -> None:
             for name, tree, counts in apps:
                 if tabs in counts:
                     key = f"{name}, {tabs} tab{'s' * (tabs > 1)}"
+                    if args.remote:
+                        key += f" and {args.remote} students' browsers elsewhere"
                     results[key] = measure(key, tree, tabs, args)
     if args.json:
         args.json.write_text(json.dumps(results, indent=1))
