@@ -6,6 +6,7 @@ Screenshots go to pytest's temporary folder; the test prints where.
 
 from __future__ import annotations
 
+import gzip
 import json
 import os
 import re
@@ -294,3 +295,19 @@ def test_live_pictures_are_drawn_in_the_browser_offline(app_url: str) -> None:
         finally:
             browser.close()
     assert outside == []
+
+
+def test_the_pages_files_are_compressed_once_and_sent_whole(app_url: str) -> None:
+    """The charting library comes compressed; the second time from what the server kept."""
+    address = f"{app_url}_solara/cdn/echarts@5.4.0/dist/echarts.js"
+    shipped = Path(sys.prefix, "share/solara/cdn/echarts@5.4.0/dist/echarts.js").read_bytes()
+    replies = []
+    for _ in range(2):
+        ask = urllib.request.Request(address, headers={"Accept-Encoding": "gzip, br"})
+        with urllib.request.urlopen(ask, timeout=60) as reply:
+            replies.append((reply.headers, reply.read()))
+    (_, first), (headers, again) = replies
+    assert gzip.decompress(first) == gzip.decompress(again) == shipped
+    assert headers["Content-Encoding"] == "gzip"
+    # Sent from what was kept: in one piece, with its length (Solara streams it in chunks).
+    assert int(headers["Content-Length"]) == len(again)

@@ -367,7 +367,9 @@ def serve(script: str, host: str, port: int, banner: str, env: dict[str, str] | 
             "needs solara; install with: pip install 'alliance-sim[app]'",
         )
     app = Path(str(resources.files("sim.presentation"))) / script
-    command = [sys.executable, "-m", "solara", "run", str(app), "--host", host]
+    # Solara's own `solara run`, with the page's files compressed once (solara_server.py).
+    launcher = "sim.presentation.solara_server"
+    command = [sys.executable, "-m", launcher, "run", str(app), "--host", host]
     command += ["--port", str(port), "--production", "--no-open", "--no-check-version"]
     # A classroom server should not report to anyone: Solara's usage telemetry stays off.
     variables = {**os.environ, **(env or {}), "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False"}
