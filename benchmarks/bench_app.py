@@ -338,7 +338,9 @@ class RemoteStudent:
         without a cache does, then ask the server to run the app."""
 
         def cookies() -> str:
-            with urllib.request.urlopen(self.url, timeout=60) as reply:
+            page = urllib.request.Request(self.url, headers=BROWSER_HEADERS)
+            with urllib.request.urlopen(page, timeout=60) as reply:
+                reply.read()
                 sent = reply.headers.get_all("Set-Cookie") or []
                 cookie = "; ".join(c.split(";", 1)[0] for c in sent)
             for asset in self.assets:  # serving them is part of a page's cost to the server
