@@ -19,18 +19,24 @@ class Files:
     Counts the requests it answers, so a test sees which ones reached it.
     """
 
-    def __init__(self, status: int = 200) -> None:
+    def __init__(self, status: int = 200, cut: bool = False, broken: bool = False) -> None:
         self.status, self.answered = status, 0
+        self.cut, self.broken = cut, broken  # stop before the end; send a damaged stream
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         self.answered += 1
         headers = dict(scope["headers"])
         compress = b"gzip" in headers.get(b"accept-encoding", b"")
         body = gzip.compress(SCRIPT) if compress else SCRIPT
+        if self.broken:
+            body = body[: len(body) // 3]
         sent = [(b"content-type", b"text/javascript"), (b"etag", b'"v1"')]
         if compress:
             sent += [(b"content-encoding", b"gzip"), (b"vary", b"Accept-Encoding")]
         await send({"type": "http.response.start", "status": self.status, "headers": sent})
+        if self.cut:  # stopped (its browser gone) before saying it was complete
+            await send({"type": "http.response.body", "body": body, "more_body": True})
+            return
         middle = len(body) // 2  # two pieces, as a streamed file comes
         await send({"type": "http.response.body", "body": body[:middle], "more_body": True})
         await send({"type": "http.response.body", "body": body[middle:], "more_body": False})
@@ -126,3 +132,11 @@ def test_nothing_is_kept_past_the_limit() -> None:
         get(app, path)
     assert list(app.kept) == [("/static/a.js", b"v=1")] and app.kept_bytes == one
     assert files.answered == 3
+
+
+@pytest.mark.parametrize("files", [Files(cut=True), Files(broken=True)], ids=["cut", "broken"])
+def test_a_file_cut_short_or_damaged_is_not_kept(files: Files) -> None:
+    app = CompressedOnce(files)
+    get(app, "/_solara/cdn/echarts.js")
+    get(app, "/_solara/cdn/echarts.js")
+    assert files.answered == 2 and not app.kept

@@ -12,6 +12,7 @@ behind it (benchmarks/README.md, ``bench_app.py --remote``).
 from __future__ import annotations
 
 import sys
+import zlib
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
@@ -36,7 +37,8 @@ class CompressedOnce:
     """ASGI middleware: a compressed response from ``prefixes`` is kept and sent again as is.
 
     Only a ``GET`` that accepts gzip, with no range or cache check, and a ``200`` response that
-    came compressed are kept, keyed by path and query; the rest passes through untouched.
+    came compressed, whole and complete, are kept, keyed by path and query; the rest passes
+    through untouched.
 
     Args:
         app: The ASGI application to wrap (Solara's, with its own compression).
@@ -70,10 +72,13 @@ class CompressedOnce:
                 start.update(message)
             elif message["type"] == "http.response.body":
                 chunks.append(bytes(message.get("body", b"")))
+                # A response stopped early (its browser gone) never says it is complete.
+                start["complete"] = not message.get("more_body", False)
             await send(message)
 
         await self.app(scope, receive, passing)
-        self.keep(key, start, b"".join(chunks))
+        if start.get("complete"):
+            self.keep(key, start, b"".join(chunks))
 
     def may_keep(self, scope: Scope) -> bool:
         """Whether the response to this request may come from (or go to) what is kept."""
@@ -90,7 +95,7 @@ class CompressedOnce:
         """Keep a whole compressed ``200`` response, if there is room for it."""
         headers = [(bytes(k).lower(), bytes(v)) for k, v in start.get("headers", [])]
         compressed = (b"content-encoding", b"gzip") in headers
-        if start.get("status") != 200 or not compressed:
+        if start.get("status") != 200 or not compressed or not whole_gzip(body):
             return
         if self.kept_bytes + len(body) > self.limit:
             return
@@ -99,6 +104,16 @@ class CompressedOnce:
         kept.append((b"content-length", str(len(body)).encode()))
         self.kept[key] = (200, kept, body)
         self.kept_bytes += len(body)
+
+
+def whole_gzip(body: bytes) -> bool:
+    """Whether ``body`` is one gzip stream, whole: a file cut short must not be sent again."""
+    stream = zlib.decompressobj(16 + zlib.MAX_WBITS)
+    try:
+        stream.decompress(body)
+    except zlib.error:
+        return False
+    return stream.eof and not stream.unused_data
 
 
 def main() -> None:
