@@ -583,8 +583,7 @@ async def classroom(
     elsewhere: dict[str, list[float]] = {k: [] for k in kinds}
     outside: list[str] = []
     everyone = tabs + remote
-    in_tabs = {int((k + 0.5) * everyone / tabs) for k in range(tabs)} if remote else set()
-    in_tabs = in_tabs or set(range(tabs))
+    in_tabs = {int((k + 0.5) * everyone / tabs) for k in range(tabs)}  # all, if no remote
     async with async_playwright() as p:
         browser = await p.chromium.launch(executable_path=CHROMIUM, headless=True, args=LAUNCH_ARGS)
         assets = await page_files(browser, url) if remote else []

@@ -65,20 +65,19 @@ class CompressedOnce:
             await send({"type": "http.response.body", "body": body})
             return
         start: Message = {}
-        chunks: list[bytes] = []
+        parts: list[Message] = []
 
         async def passing(message: Message) -> None:
             if message["type"] == "http.response.start":
                 start.update(message)
             elif message["type"] == "http.response.body":
-                chunks.append(bytes(message.get("body", b"")))
-                # A response stopped early (its browser gone) never says it is complete.
-                start["complete"] = not message.get("more_body", False)
+                parts.append(message)
             await send(message)
 
         await self.app(scope, receive, passing)
-        if start.get("complete"):
-            self.keep(key, start, b"".join(chunks))
+        # A response stopped early (its browser gone) never sends its last part.
+        if parts and not parts[-1].get("more_body", False):
+            self.keep(key, start, b"".join(bytes(part.get("body", b"")) for part in parts))
 
     def may_keep(self, scope: Scope) -> bool:
         """Whether the response to this request may come from (or go to) what is kept."""
