@@ -41,7 +41,7 @@ import time
 import urllib.parse
 import urllib.request
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
@@ -238,50 +238,93 @@ async def timed(page: Page, action: Any, check: str, timeout: float = 300) -> fl
     return float(await asyncio.wait_for(waited, timeout))
 
 
+class TabStudent:
+    """A student in a Chromium tab: clicks and key presses, each timed in the page until the
+    result is painted (:func:`timed`)."""
+
+    def __init__(self, page: Page, url: str) -> None:
+        self.page, self.url = page, url
+        self.slider: Any = None
+
+    async def open(self) -> float:
+        """Milliseconds from asking for the page to its heading at week 0."""
+        start = time.perf_counter()
+        await self.page.goto(self.url)
+        await self.page.wait_for_function(heading(0), polling=50)
+        return 1000 * (time.perf_counter() - start)
+
+    async def press(self, button: str, check: str) -> float:
+        return await timed(self.page, self.page.get_by_role("button", name=button).click, check)
+
+    async def step(self, week: int) -> float:
+        return await self.press("Step one week", heading(week))
+
+    async def run_to_end(self) -> float:
+        return await self.press("Run to the end", heading(8))
+
+    async def reset(self) -> float:
+        return await self.press("Reset", heading(0, **{SLIDER_TIE: "", SWITCH_TIE: ""}))
+
+    async def compare(self) -> float:
+        table = "document.body.innerText.includes('weeks at war (mean)')"
+        return await self.press("Compare with the scenario as it is", table)
+
+    async def slide(self, value: float) -> float:
+        """Move the arms slider one notch down (a key press), to ``value``."""
+        if self.slider is None:  # found by its label at the scenario's value, then focused
+            label = self.page.get_by_text(f"{SLIDER_LABEL}: 1.00×")
+            self.slider = label.locator("xpath=following::*[@role='slider'][1]")
+            await self.slider.focus()
+        shown = f"document.body.innerText.includes('{SLIDER_LABEL}: {value:.2f}×')"
+        check = f"{shown} && {ran({SLIDER_TIE: value})}"
+        return await timed(self.page, lambda: self.page.keyboard.press("ArrowLeft"), check)
+
+    async def flip(self, cut: bool) -> float:
+        """Cut Israel's arms deliveries (or restore them) with their switch."""
+        switch = self.page.get_by_label(SWITCHES[0]).or_(self.page.get_by_label(SWITCHES[1]))
+        return await timed(self.page, switch.click, israel_supplies(not cut))
+
+    async def close(self) -> None:
+        """Nothing to do: the browser closes its tabs."""
+
+
 async def lesson(
-    page: Page, url: str, seed: int, think: float, late: float, out: dict[str, list[float]]
+    student: TabStudent | RemoteStudent,
+    seed: int,
+    think: float,
+    late: float,
+    out: dict[str, list[float]],
 ) -> None:
-    """One student's lesson, ``late`` seconds after the first; milliseconds to ``out`` by kind."""
+    """One student's lesson, ``late`` seconds after the first; milliseconds to ``out`` by kind.
+
+    Open the page, step three weeks, move the arms slider three notches, cut Israel's arms and
+    restore them, run to the end, reset, step, compare; a random think time between actions.
+    """
     rng = random.Random(seed)
     await asyncio.sleep(late)
 
     async def pause() -> None:
         await asyncio.sleep(rng.uniform(0.5 * think, 1.5 * think))
 
-    start = time.perf_counter()
-    await page.goto(url)
-    await page.wait_for_function(heading(0), polling=50)
-    out["open"].append(1000 * (time.perf_counter() - start))
-    step = page.get_by_role("button", name="Step one week")
+    out["open"].append(await student.open())
     for week in (1, 2, 3):
         await pause()
-        out["step"].append(await timed(page, step.click, heading(week)))
-    slider = page.get_by_text(f"{SLIDER_LABEL}: 1.00×").locator(
-        "xpath=following::*[@role='slider'][1]"
-    )
-    await slider.focus()
-    for value in ("0.95", "0.90", "0.85"):
+        out["step"].append(await student.step(week))
+    for value in (0.95, 0.90, 0.85):
         await pause()
-        shown = f"document.body.innerText.includes('{SLIDER_LABEL}: {value}×')"
-        label = f"{shown} && {ran({SLIDER_TIE: float(value)})}"
-        out["slider"].append(await timed(page, lambda: page.keyboard.press("ArrowLeft"), label))
-    switch = page.get_by_label(SWITCHES[0]).or_(page.get_by_label(SWITCHES[1]))
+        out["slider"].append(await student.slide(value))
     for cut in (True, False):
         await pause()
-        out["switch"].append(await timed(page, switch.click, israel_supplies(not cut)))
+        out["switch"].append(await student.flip(cut))
     await pause()
-    run = page.get_by_role("button", name="Run to the end")
-    out["run to the end"].append(await timed(page, run.click, heading(8)))
+    out["run to the end"].append(await student.run_to_end())
     await pause()
-    reset = page.get_by_role("button", name="Reset")
-    back = heading(0, **{SLIDER_TIE: "", SWITCH_TIE: ""})
-    out["step"].append(await timed(page, reset.click, back))
+    out["step"].append(await student.reset())
     await pause()
-    out["step"].append(await timed(page, step.click, heading(1)))
+    out["step"].append(await student.step(1))
     await pause()
-    compare = page.get_by_role("button", name="Compare with the scenario as it is")
-    table = "document.body.innerText.includes('weeks at war (mean)')"
-    out["compare"].append(await timed(page, compare.click, table))
+    out["compare"].append(await student.compare())
+    await student.close()
 
 
 def _message(session: str, msg_type: str, content: dict[str, Any]) -> str:
@@ -332,10 +375,13 @@ class RemoteStudent:
         # The page as last walked, and the number of messages it had taken in: the checks
         # walk it once per message at most (their cost is this script's, on the same cores).
         self.messages, self.walked = 0, (-1, list[dict[str, Any]]())
+        self.slider = ""  # the arms slider's widget, once found
 
-    async def open(self) -> None:
-        """Load the page's address (for its cookie) and the files a page loads, as a browser
-        without a cache does, then ask the server to run the app."""
+    async def open(self) -> float:
+        """Milliseconds to load the page's address (for its cookie) and the files a page loads,
+        as a browser without a cache does, and to have the server run the app to its heading at
+        week 0."""
+        start = time.perf_counter()
 
         def cookies() -> str:
             page = urllib.request.Request(self.url, headers=BROWSER_HEADERS)
@@ -365,6 +411,9 @@ class RemoteStudent:
         args = {"path": "/", "dark": False, "themes": {}, "appName": None}
         run = {"comm_id": control, "data": {"method": "run", "args": args}}
         await self.socket.send(_message(self.session, "comm_msg", run))
+        await self.until(self.at(0))
+        await self.located()
+        return 1000 * (time.perf_counter() - start)
 
     async def located(self) -> None:
         """Tell the page's router the address, as a page does once it is shown."""
@@ -463,15 +512,60 @@ class RemoteStudent:
         at = next(i for i, s in enumerate(shown) if s.get("children") == [label])
         return str(next(s["_id"] for s in shown[at:] if s.get("_model_name") == "SliderModel"))
 
-    async def timed(self, model: str, data: dict[str, Any], done: Any) -> float:
+    async def until(self, done: Callable[[], bool]) -> None:
+        """Wait for the server's messages until ``done()`` holds."""
+        while not done():
+            self.changed.clear()
+            await asyncio.wait_for(self.changed.wait(), 300)
+
+    async def timed(self, model: str, data: dict[str, Any], done: Callable[[], bool]) -> float:
         """Milliseconds from sending ``data`` to widget ``model`` until ``done()`` holds."""
         start = time.perf_counter()
         content = {"comm_id": model, "data": data}
         await self.socket.send(_message(self.session, "comm_msg", content))
-        while not done():
-            self.changed.clear()
-            await asyncio.wait_for(self.changed.wait(), 300)
+        await self.until(done)
         return 1000 * (time.perf_counter() - start)
+
+    def at(self, week: int, **expect: str | float) -> Callable[[], bool]:
+        """A check: the page says it is at ``week`` and shows that week's run (as
+        :func:`heading`)."""
+        run = {"week": str(week) if week else "", **expect}
+        return lambda: f"Week {week} of 8" in self.text() and self.ran(run)
+
+    async def press(self, button: str, done: Callable[[], bool]) -> float:
+        return await self.timed(self.widget("BtnModel", button), CLICK, done)
+
+    async def step(self, week: int) -> float:
+        return await self.press("Step one week", self.at(week))
+
+    async def run_to_end(self) -> float:
+        return await self.press("Run to the end", self.at(8))
+
+    async def reset(self) -> float:
+        return await self.press("Reset", self.at(0, **{SLIDER_TIE: "", SWITCH_TIE: ""}))
+
+    async def compare(self) -> float:
+        return await self.press(
+            "Compare with the scenario as it is", lambda: "weeks at war (mean)" in self.text()
+        )
+
+    async def slide(self, value: float) -> float:
+        """Set the arms slider (found after its label at the scenario's 1.00×) to ``value``."""
+        if not self.slider:
+            self.slider = self.slider_after(f"{SLIDER_LABEL}: 1.00×")
+
+        def moved() -> bool:
+            shown = f"{SLIDER_LABEL}: {value:.2f}×" in self.text()
+            return shown and self.ran({SLIDER_TIE: value})
+
+        return await self.timed(self.slider, set_to(value), moved)
+
+    async def flip(self, cut: bool) -> float:
+        """Cut Israel's arms deliveries (or restore them) with their switch."""
+        says = next(words for words in SWITCHES if words in self.text())
+        value = cut if says == SWITCHES[1] else not cut  # the older page's switch said "cut"
+        done = lambda: self.ran({SWITCH_TIE: "0.0" if cut else ""})  # noqa: E731
+        return await self.timed(self.widget("SwitchModel", says), set_to(value), done)
 
 
 CLICK = {"method": "custom", "content": {"event": "click", "data": {}}}
@@ -480,76 +574,6 @@ CLICK = {"method": "custom", "content": {"event": "click", "data": {}}}
 def set_to(value: Any) -> dict[str, Any]:
     """The message a page sends when a slider or switch takes ``value``."""
     return {"method": "update", "state": {"v_model": value}, "buffer_paths": []}
-
-
-async def remote_lesson(
-    url: str,
-    assets: list[str],
-    seed: int,
-    think: float,
-    late: float,
-    out: dict[str, list[float]],
-) -> None:
-    """:func:`lesson`, for a student whose browser runs elsewhere (:class:`RemoteStudent`).
-
-    The same actions and the same checks on the page's state, without the drawing: a step
-    waits for the week's heading and the fresh run of that week, a slider for its new label
-    and the run with its value, a switch for the run without (and with) Israel's arms.
-    """
-    rng = random.Random(seed)
-    await asyncio.sleep(late)
-
-    async def pause() -> None:
-        await asyncio.sleep(rng.uniform(0.5 * think, 1.5 * think))
-
-    student = RemoteStudent(url, assets)
-
-    def week(number: int, **expect: str | float) -> Any:
-        run = {"week": str(number) if number else "", **expect}
-        return lambda: f"Week {number} of 8" in student.text() and student.ran(run)
-
-    start = time.perf_counter()
-    await student.open()
-    while not week(0)():
-        student.changed.clear()
-        await asyncio.wait_for(student.changed.wait(), 300)
-    await student.located()
-    out["open"].append(1000 * (time.perf_counter() - start))
-    for number in (1, 2, 3):
-        await pause()
-        step = student.widget("BtnModel", "Step one week")
-        out["step"].append(await student.timed(step, CLICK, week(number)))
-    slider = student.slider_after(f"{SLIDER_LABEL}: 1.00×")
-    for value in (0.95, 0.90, 0.85):
-        await pause()
-
-        def moved(value: float = value) -> bool:
-            shown = f"{SLIDER_LABEL}: {value:.2f}×" in student.text()
-            return shown and student.ran({SLIDER_TIE: value})
-
-        out["slider"].append(await student.timed(slider, set_to(value), moved))
-    on = next(s for s in SWITCHES if s in student.text())
-    switch = student.widget("SwitchModel", on)
-    for cut in (True, False):
-        await pause()
-        done = lambda cut=cut: student.ran({SWITCH_TIE: "0.0" if cut else ""})  # noqa: E731
-        value = cut if on == SWITCHES[1] else not cut  # the older page's switch said "cut"
-        out["switch"].append(await student.timed(switch, set_to(value), done))
-    await pause()
-    run = student.widget("BtnModel", "Run to the end")
-    out["run to the end"].append(await student.timed(run, CLICK, week(8)))
-    await pause()
-    reset = student.widget("BtnModel", "Reset")
-    back = week(0, **{SLIDER_TIE: "", SWITCH_TIE: ""})
-    out["step"].append(await student.timed(reset, CLICK, back))
-    await pause()
-    step = student.widget("BtnModel", "Step one week")
-    out["step"].append(await student.timed(step, CLICK, week(1)))
-    await pause()
-    compare = student.widget("BtnModel", "Compare with the scenario as it is")
-    table = lambda: "weeks at war (mean)" in student.text()  # noqa: E731
-    out["compare"].append(await student.timed(compare, CLICK, table))
-    await student.close()
 
 
 async def page_files(browser: Any, url: str) -> list[str]:
@@ -591,7 +615,8 @@ async def classroom(
         students = []
         for i in range(everyone):
             if i not in in_tabs:
-                students.append(remote_lesson(url, assets, seed + i, think, i * stagger, elsewhere))
+                student = RemoteStudent(url, assets)
+                students.append(lesson(student, seed + i, think, i * stagger, elsewhere))
                 continue
             context = await browser.new_context(viewport={"width": 1920, "height": 1080})
             page = await context.new_page()
@@ -606,7 +631,7 @@ async def classroom(
                     else outside.append(r.url)
                 ),
             )
-            students.append(lesson(page, url, seed + i, think, i * stagger, out))
+            students.append(lesson(TabStudent(page, url), seed + i, think, i * stagger, out))
         start = time.perf_counter()
         await asyncio.gather(*students)
         wall = time.perf_counter() - start
